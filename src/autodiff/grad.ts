@@ -8,6 +8,7 @@ import type { MapTree, TensorTree } from './tree.js';
 import { treeLeaves, treeMap } from './tree.js';
 import { add } from '../ops/elementwise.js';
 import { full, zeros } from '../ops/creation.js';
+import { clone } from '../ops/movement.js';
 
 /** Result of `valueAndGrad`: the function's value and the gradient tree of its first argument. */
 export interface ValueAndGrad<P> {
@@ -40,8 +41,16 @@ function backprop(tape: Tape, outputs: Tensor[], cotangents: Tensor[], leaves: T
       });
     }
   });
+  // Each leaf gets its own tensor: rules may hand the same cotangent to two inputs (add(a, b)),
+  // and callers (clipping, optimizers) may scale gradients in place.
   const out = new Map<number, Tensor>();
-  for (const leaf of leaves) out.set(leaf.id, grads.get(leaf.id) ?? zeros(leaf.shape, { dtype: leaf.dtype }));
+  const used = new Set<Tensor>();
+  for (const leaf of leaves) {
+    let g = grads.get(leaf.id) ?? zeros(leaf.shape, { dtype: leaf.dtype });
+    if (used.has(g)) g = noGrad(() => clone(g!));
+    used.add(g);
+    out.set(leaf.id, g);
+  }
   return out;
 }
 

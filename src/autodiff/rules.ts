@@ -9,7 +9,7 @@ import { SELU_ALPHA, SELU_SCALE } from '../backend/ref/math.js';
 import { zeros } from '../ops/creation.js';
 import { broadcastTo, cast, permute, reshape, narrow, transpose } from '../ops/movement.js';
 import {
-  add, div, equal, exp, geluGrad, pow, greater, greaterEqual, lessEqual, log, mul, neg, sigmoid, sign, square, sub, where,
+  add, div, equal, exp, geluGrad, pow, greater, greaterEqual, less, lessEqual, log, mul, neg, sigmoid, sign, square, sub, where,
 } from '../ops/elementwise.js';
 import { sum, sumTo, cumsum } from '../ops/reduce.js';
 import { matmul, rawMatmul } from '../ops/linalg.js';
@@ -83,7 +83,7 @@ export const gradRules: Record<string, GradRule> = {
   logSigmoid: ({ inputs: [x], dy }) => [mul(dy, sigmoid(neg(x!)))],
   tanh: ({ output, dy }) => [mul(dy, sub(1, square(output)))],
   relu: ({ inputs: [x], dy }) => [mul(dy, greater(x!, 0))],
-  leakyRelu: ({ inputs: [x], attrs, dy }) => [mul(dy, where(greater(x!, 0), 1, attrs.alpha))],
+  leakyRelu: ({ inputs: [x], attrs, dy }) => [where(greater(x!, 0), dy, mul(dy, attrs.alpha))],
   elu: ({ inputs: [x], output, attrs, dy }) => [mul(dy, where(greater(x!, 0), 1, add(output, attrs.alpha)))],
   selu: ({ inputs: [x], output, dy }) => [mul(dy, where(greater(x!, 0), SELU_SCALE, add(output, SELU_SCALE * SELU_ALPHA)))],
   softplus: ({ inputs: [x], dy }) => [mul(dy, sigmoid(x!))],
@@ -102,14 +102,15 @@ export const gradRules: Record<string, GradRule> = {
   mul: ({ inputs: [a, b], dy }) => [unbroadcast(mul(dy, b!), a!), unbroadcast(mul(dy, a!), b!)],
   div: ({ inputs: [a, b], dy }) => [unbroadcast(div(dy, b!), a!), unbroadcast(neg(div(mul(dy, a!), square(b!))), b!)],
   pow: ({ inputs: [a, b], output, dy }) => {
-    const da = mul(dy, mul(b!, pow(a!, sub(b!, 1))));
+    // b * a^(b-1) is 0 * inf at a == 0, b == 0; PyTorch defines it as 0 where b == 0.
+    const da = where(equal(b!, 0), 0, mul(dy, mul(b!, pow(a!, sub(b!, 1)))));
     // d/db a^b = a^b log a; PyTorch defines it as 0 where a == 0 and b >= 0.
     const raw = mul(dy, mul(output, log(a!)));
     const zeroBase = mul(equal(a!, 0), greaterEqual(b!, 0));
     return [unbroadcast(da, a!), unbroadcast(where(zeroBase, 0, raw), b!)];
   },
-  maximum: ({ inputs: [a, b], dy }) => tieSplit(a!, b!, dy),
-  minimum: ({ inputs: [a, b], dy }) => tieSplit(b!, a!, dy).reverse(),
+  maximum: ({ inputs: [a, b], dy }) => tieSplit(a!, b!, greater(a!, b!), dy),
+  minimum: ({ inputs: [a, b], dy }) => tieSplit(a!, b!, less(a!, b!), dy),
   gt: () => [null, null], ge: () => [null, null], lt: () => [null, null], le: () => [null, null], eq: () => [null, null],
   where: ({ inputs: [c, a, b], dy }) => [null, unbroadcast(where(c!, dy, 0), a!), unbroadcast(where(c!, 0, dy), b!)],
   clamp: ({ inputs: [x], attrs, dy }) => [mul(dy, mul(greaterEqual(x!, attrs.lo), lessEqual(x!, attrs.hi)))],
@@ -159,16 +160,15 @@ export const gradRules: Record<string, GradRule> = {
 };
 
 /**
- * Gradient of a two-way selection: dy goes to `winner` where it is greater than `other`, to
- * `other` where it is smaller, half to each on ties (as PyTorch). Returns [dWinner, dOther].
+ * Gradient of a two-way selection: dy goes to `a` where `aWins` is 1, to `b` where neither wins,
+ * half to each on ties (as PyTorch). Returns [da, db].
  */
-function tieSplit(winnerIfGreater: Tensor, other: Tensor, dy: Tensor): Tensor[] {
-  const gt = greater(winnerIfGreater, other);
-  const eq = equal(winnerIfGreater, other);
-  const wa = add(gt, mul(eq, 0.5));
+function tieSplit(a: Tensor, b: Tensor, aWins: Tensor, dy: Tensor): Tensor[] {
+  const eq = equal(a, b);
+  const wa = add(aWins, mul(eq, 0.5));
   const ga = mul(dy, wa);
   const gb = sub(dy, ga);
-  return [unbroadcast(ga, winnerIfGreater), unbroadcast(gb, other)];
+  return [unbroadcast(ga, a), unbroadcast(gb, b)];
 }
 
 function matmulGrad(a: Tensor, b: Tensor, dy: Tensor): Tensor[] {

@@ -23,6 +23,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
   const op = 'conv1d';
   checkTensor(op, 'x', x);
   checkTensor(op, 'weight', weight);
+  if (bias) checkTensor(op, 'bias', bias);
   checkFloat(op, 'x', x);
   if (x.rank !== 3) throw new ShapeError(op, `x must be [batch, channels, length], got ${fmtShape(x.shape)}`);
   if (weight.rank !== 3) throw new ShapeError(op, `weight must be [out, in/groups, kernel], got ${fmtShape(weight.shape)}`);

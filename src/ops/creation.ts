@@ -4,7 +4,7 @@ import type { NestedArray, Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/rng.js';
 import { globalGenerator } from '../tensor/rng.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { checkShape, describe, empty } from './util.js';
+import { checkShape, checkTensor, describe, empty } from './util.js';
 
 /** Options shared by creation functions. */
 export interface CreateOptions {
@@ -55,7 +55,10 @@ function flatten(op: string, data: NestedArray, shape: number[], out: number[], 
  * The dtype defaults to int32 for Int32Array, float64 for Float64Array and float32 otherwise.
  */
 export function tensor(data: NestedArray | ArrayLike<number>, shape?: readonly number[], opts: CreateOptions = {}): Tensor {
-  const op = 'tensor';
+  return fromData('tensor', data, shape, opts);
+}
+
+function fromData(op: string, data: NestedArray | ArrayLike<number>, shape: readonly number[] | undefined, opts: CreateOptions): Tensor {
   const dtype = checkDtype(op, opts.dtype ?? (data instanceof Int32Array ? 'int32' : data instanceof Float64Array ? 'float64' : 'float32'));
   let flat: ArrayLike<number>;
   let finalShape: number[];
@@ -91,14 +94,19 @@ export function tensor(data: NestedArray | ArrayLike<number>, shape?: readonly n
 
 /** A scalar tensor. */
 export function scalar(value: number, opts: CreateOptions = {}): Tensor {
-  return tensor(value, [], opts);
+  if (typeof value !== 'number') throw new ArgumentError('scalar', `value must be a number, got ${describe(value)}`);
+  return fromData('scalar', value, [], opts);
 }
 
 /** A tensor filled with `value`. */
 export function full(shape: readonly number[], value: number, opts: CreateOptions = {}): Tensor {
-  const s = checkShape('full', shape);
-  const dtype = checkDtype('full', opts.dtype ?? 'float32');
-  if (typeof value !== 'number') throw new ArgumentError('full', `value must be a number, got ${describe(value)}`);
+  return filled('full', shape, value, opts);
+}
+
+function filled(op: string, shape: readonly number[], value: number, opts: CreateOptions): Tensor {
+  const s = checkShape(op, shape);
+  const dtype = checkDtype(op, opts.dtype ?? 'float32');
+  if (typeof value !== 'number') throw new ArgumentError(op, `value must be a number, got ${describe(value)}`);
   const t = empty(s, dtype);
   t.backend.fill(t.buffer, value);
   return t;
@@ -106,22 +114,24 @@ export function full(shape: readonly number[], value: number, opts: CreateOption
 
 /** A tensor of zeros. */
 export function zeros(shape: readonly number[], opts: CreateOptions = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled('zeros', shape, 0, opts);
 }
 
 /** A tensor of ones. */
 export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled('ones', shape, 1, opts);
 }
 
 /** Zeros with the shape and dtype of `t`. */
 export function zerosLike(t: Tensor): Tensor {
-  return full(t.shape, 0, { dtype: t.dtype });
+  checkTensor('zerosLike', 't', t);
+  return filled('zerosLike', t.shape, 0, { dtype: t.dtype });
 }
 
 /** Ones with the shape and dtype of `t`. */
 export function onesLike(t: Tensor): Tensor {
-  return full(t.shape, 1, { dtype: t.dtype });
+  checkTensor('onesLike', 't', t);
+  return filled('onesLike', t.shape, 1, { dtype: t.dtype });
 }
 
 /** Values start, start+step, ... below end (numpy's arange). float32 unless dtype says otherwise. */

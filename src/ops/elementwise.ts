@@ -86,9 +86,10 @@ function toTensorPair(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor
   return [ta, tb, made];
 }
 
-function binary(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
-  const [ta, tb, made] = toTensorPair(op, a, b);
-  const shape = broadcastShapes(op, ta.shape, tb.shape);
+/** `name` is the public function name used in errors when it differs from the kernel's. */
+function binary(op: BinaryOp, a: TensorLike, b: TensorLike, name: string = op): Tensor {
+  const [ta, tb, made] = toTensorPair(name, a, b);
+  const shape = broadcastShapes(name, ta.shape, tb.shape);
   const y = empty(shape, ta.dtype, ta.backend);
   ta.backend.binary(op,
     { buf: ta.buffer, offset: 0, strides: broadcastStrides(ta.shape, shape) },
@@ -113,15 +114,15 @@ export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('maximum
 /** Elementwise minimum (NaN propagates; ties send the gradient half to each side). */
 export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary('minimum', a, b);
 /** 1 where a > b else 0, in the operands' dtype. */
-export const greater = (a: TensorLike, b: TensorLike): Tensor => binary('gt', a, b);
+export const greater = (a: TensorLike, b: TensorLike): Tensor => binary('gt', a, b, 'greater');
 /** 1 where a >= b else 0. */
-export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => binary('ge', a, b);
+export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => binary('ge', a, b, 'greaterEqual');
 /** 1 where a < b else 0. */
-export const less = (a: TensorLike, b: TensorLike): Tensor => binary('lt', a, b);
+export const less = (a: TensorLike, b: TensorLike): Tensor => binary('lt', a, b, 'less');
 /** 1 where a <= b else 0. */
-export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => binary('le', a, b);
+export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => binary('le', a, b, 'lessEqual');
 /** 1 where a == b else 0. */
-export const equal = (a: TensorLike, b: TensorLike): Tensor => binary('eq', a, b);
+export const equal = (a: TensorLike, b: TensorLike): Tensor => binary('eq', a, b, 'equal');
 
 /**
  * Picks `a` where `cond` is non-zero and `b` elsewhere, broadcasting all three. `cond` may be

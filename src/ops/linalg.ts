@@ -73,6 +73,8 @@ export function rawMatmul(a: Tensor, b: Tensor, transA: boolean, transB: boolean
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   checkTensor('linear', 'x', x);
   checkTensor('linear', 'weight', weight);
+  if (bias) checkTensor('linear', 'bias', bias);
+  checkFloat('linear', 'x', x);
   if (weight.rank !== 2) throw new ShapeError('linear', `weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`);
   if (x.shape[x.rank - 1] !== weight.shape[1]) {
     throw new ShapeError('linear', `x ${fmtShape(x.shape)} last dim must equal weight ${fmtShape(weight.shape)} in-features ${weight.shape[1]}`);

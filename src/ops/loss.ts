@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { checkFloat, checkTensor } from './util.js';
+import { checkFloat, checkIndex, checkTensor } from './util.js';
 import { add, clamp, log, mul, neg, softplus, sub, square } from './elementwise.js';
 import { logSoftmax, mean, sum } from './reduce.js';
 import { gather, indexSelect, squeeze } from './movement.js';
@@ -129,5 +129,6 @@ export function embedding(ids: Tensor, weight: Tensor): Tensor {
   checkTensor('embedding', 'ids', ids);
   checkTensor('embedding', 'weight', weight);
   if (weight.rank !== 2) throw new ShapeError('embedding', `weight must be [numEmbeddings, dim], got ${fmtShape(weight.shape)}`);
+  checkIndex('embedding', ids, weight.shape[0]!, 'ids');
   return indexSelect(weight, 0, ids);
 }

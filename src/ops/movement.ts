@@ -2,7 +2,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { record } from '../autodiff/record.js';
-import { broadcastShapes, broadcastStrides, checkSame, checkShape, checkTensor, empty, normAxis, prod, stridesOf } from './util.js';
+import { broadcastShapes, broadcastStrides, checkIndex, checkSame, checkShape, checkTensor, empty, normAxis, prod, stridesOf } from './util.js';
 
 /** Same elements, new shape (a copy). One dimension may be -1 and is inferred. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -112,6 +112,11 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
 export function narrow(x: Tensor, axis: number, start: number, length: number): Tensor {
   checkTensor('narrow', 'x', x);
   const a = normAxis('narrow', axis, x.rank);
+  const dim = x.shape[a]!;
+  const from = start < 0 ? start + dim : start;
+  if (!Number.isInteger(from) || !Number.isInteger(length) || from < 0 || length < 0 || from + length > dim) {
+    throw new ShapeError('narrow', `start ${start}, length ${length} out of bounds for axis ${a} of ${fmtShape(x.shape)}`);
+  }
   const begin = x.shape.map(() => 0);
   const size = x.shape.map(() => -1);
   begin[a] = start;
@@ -147,6 +152,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(xs) || xs.length === 0) throw new ArgumentError('stack', 'needs a non-empty array of tensors');
   xs.forEach((t, i) => checkTensor('stack', `xs[${i}]`, t));
+  checkSame('stack', xs);
   const first = xs[0]!;
   for (const t of xs) {
     if (t.shape.length !== first.shape.length || t.shape.some((d: number, i: number) => d !== first.shape[i])) {
@@ -170,6 +176,7 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
     list = new Array<number>(sizes).fill(dim / sizes);
   } else {
     list = [...sizes];
+    if (!list.every((d) => Number.isInteger(d) && d >= 0)) throw new ShapeError('split', `sizes ${fmtShape(list)} must be non-negative integers`);
     if (list.reduce((p, q) => p + q, 0) !== dim) throw new ShapeError('split', `sizes ${fmtShape(list)} do not add up to ${dim}`);
   }
   let start = 0;
@@ -191,16 +198,6 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   const y = empty(target, x.dtype, x.backend);
   x.backend.copyStrided({ buf: x.buffer, offset: 0, strides: broadcastStrides(x.shape, target) }, y.buffer, target);
   return record('broadcastTo', [x], y);
-}
-
-function checkIndex(op: string, index: Tensor, limit: number): void {
-  checkTensor(op, 'index', index);
-  if (index.dtype !== 'int32') throw new DTypeError(op, `index must be int32, got ${index.dtype}`);
-  const data = index.data();
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    if (v < 0 || v >= limit) throw new ArgumentError(op, `index value ${v} at position ${i} is out of range [0, ${limit})`);
-  }
 }
 
 /** Selects entries along `axis` by an int32 index tensor (any shape; its shape replaces the axis). */
@@ -239,5 +236,6 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 
 /** An independent copy. */
 export function clone(x: Tensor): Tensor {
+  checkTensor('clone', 'x', x);
   return reshape(x, x.shape);
 }

@@ -1,7 +1,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { record } from '../autodiff/record.js';
-import { checkFloat, checkSame, checkTensor, empty } from './util.js';
+import { checkFloat, checkSame, checkTensor, empty, normAxis } from './util.js';
 import { div, maximum } from './elementwise.js';
 import { sqrt } from './elementwise.js';
 import { sum } from './reduce.js';
@@ -48,8 +48,9 @@ export function rmsNorm(x: Tensor, weight?: Tensor | null, eps = 1e-6): Tensor {
 export function l2Normalize(x: Tensor, axis = -1, eps = 1e-12): Tensor {
   checkTensor('l2Normalize', 'x', x);
   checkFloat('l2Normalize', 'x', x);
+  const a = normAxis('l2Normalize', axis, x.rank);
   const sq = square(x);
-  const s = sum(sq, axis, { keepDims: true });
+  const s = sum(sq, a, { keepDims: true });
   const norm = sqrt(s);
   const clamped = maximum(norm, eps);
   const y = div(x, clamped);

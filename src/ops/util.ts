@@ -37,6 +37,17 @@ export function checkSame(op: string, ts: readonly Tensor[]): void {
   }
 }
 
+/** @internal Throws unless `index` is an int32 tensor with every value in [0, limit). */
+export function checkIndex(op: string, index: Tensor, limit: number, arg = 'index'): void {
+  checkTensor(op, arg, index);
+  if (index.dtype !== 'int32') throw new DTypeError(op, `${arg} must be int32, got ${index.dtype}`);
+  const data = index.data();
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < 0 || v >= limit) throw new ArgumentError(op, `${arg} value ${v} at position ${i} is out of range [0, ${limit})`);
+  }
+}
+
 /** @internal Normalises a possibly negative axis; throws a ShapeError when out of range. */
 export function normAxis(op: string, axis: number, rank: number): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {

@@ -2,6 +2,16 @@ import type { DType, TypedArray } from '../../tensor/dtype.js';
 import { typedArrayFor } from '../../tensor/dtype.js';
 import type { Buffer } from '../types.js';
 
+let poison = false;
+
+/**
+ * Test hook: fill fresh allocations with NaN (floats) or a huge negative number (int32), so a
+ * kernel that reads memory it never wrote produces garbage a test will see, not lucky zeros.
+ */
+export function setAllocPoison(on: boolean): void {
+  poison = on;
+}
+
 /** A ref-backend buffer: a plain typed array on the JS heap. */
 export class RefBuffer implements Buffer {
   readonly dtype: DType;
@@ -11,6 +21,7 @@ export class RefBuffer implements Buffer {
     this.dtype = dtype;
     this.size = size;
     this.data = typedArrayFor(dtype, size);
+    if (poison) this.data.fill(dtype === 'int32' ? -1e9 : NaN);
   }
 }
 

@@ -1,0 +1,54 @@
+/**
+ * recurrent: recurrent sequence models that train and run in Node.js and the browser.
+ * This file is the curated public API; everything else is internal.
+ */
+
+// Tensors, lifetimes, randomness
+export { Tensor, isTensor } from './tensor/tensor.js';
+export type { NestedArray } from './tensor/tensor.js';
+export type { DType, TypedArray, HostArray } from './tensor/dtype.js';
+export { tidy, dispose } from './tensor/scope.js';
+export { keep, memory } from './tensor/memory.js';
+export type { MemoryInfo } from './tensor/memory.js';
+export { Rng, seed } from './tensor/rng.js';
+
+// Backends
+export { setBackend, getBackend, listBackends, registerBackend } from './backend/registry.js';
+export type { Backend } from './backend/types.js';
+
+// Autodiff
+export { grad, valueAndGrad, vjp, customGrad } from './autodiff/grad.js';
+export type { ValueAndGrad, CustomGradResult } from './autodiff/grad.js';
+export { noGrad, isRecording } from './autodiff/tape.js';
+export { gradcheck } from './autodiff/gradcheck.js';
+export type { GradcheckOptions, GradcheckReport } from './autodiff/gradcheck.js';
+export { treeLeaves, treeMap } from './autodiff/tree.js';
+export type { TensorTree, MapTree } from './autodiff/tree.js';
+
+// Ops (creation, movement, math, reductions, layers' functional forms, losses)
+export {
+  tensor, scalar, zeros, ones, full, zerosLike, onesLike, arange, eye, rand, randn, randint,
+  reshape, flatten, squeeze, unsqueeze, permute, transpose, slice, narrow, concat, stack, split,
+  broadcastTo, indexSelect, gather, cast, clone,
+  neg, abs, sign, exp, log, log1p, sqrt, rsqrt, square, reciprocal, sigmoid, logSigmoid, tanh,
+  relu, leakyRelu, elu, selu, softplus, silu, gelu, erf,
+  add, sub, mul, div, pow, maximum, minimum, greater, greaterEqual, less, lessEqual, equal, where, clamp,
+  sum, mean, max, min, variance, logsumexp, argmax, cumsum, softmax, logSoftmax,
+  matmul, linear, layerNorm, rmsNorm, l2Normalize, conv1d, dropout, alphaDropout, embedding,
+  crossEntropy, mse, bce, bceWithLogits,
+} from './ops/index.js';
+export type {
+  CreateOptions, RandomOptions, TensorLike, ReduceOptions, Conv1dOptions, DropoutOptions,
+  CrossEntropyOptions, Reduction,
+} from './ops/index.js';
+
+// Layers, optimizers, serialisation
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export { loadSafetensors, saveSafetensors, readSafetensorsMetadata } from './io/tensors.js';
+export { parseSafetensors, serializeSafetensors } from './io/safetensors.js';
+
+// Errors
+export {
+  RecurrentError, ShapeError, DTypeError, ArgumentError, StateDictError, FormatError, DisposedError,
+} from './errors.js';

@@ -1,0 +1,5 @@
+export { Module, isModule } from './module.js';
+export type { ParameterTree, LoadStateDictOptions } from './module.js';
+export { Linear, Embedding, LayerNorm, RMSNorm, Dropout, Sequential, ReLU, Tanh, Sigmoid, GELU, SiLU } from './layers.js';
+export type { LayerOptions, TensorLayer } from './layers.js';
+export * as init from './init.js';
