@@ -9,7 +9,7 @@ import { SELU_ALPHA, SELU_SCALE } from '../backend/ref/math.js';
 import { zeros } from '../ops/creation.js';
 import { broadcastTo, cast, permute, reshape, narrow, transpose } from '../ops/movement.js';
 import {
-  add, div, equal, exp, geluGrad, pow, greater, greaterEqual, less, lessEqual, log, mul, neg, sigmoid, sign, square, sub, where,
+  add, div, equal, exp, geluGrad, pow, greater, greaterEqual, less, lessEqual, log, maximum, mul, neg, sigmoid, sign, square, sub, where,
 } from '../ops/elementwise.js';
 import { sum, sumTo, cumsum } from '../ops/reduce.js';
 import { matmul, rawMatmul } from '../ops/linalg.js';
@@ -129,6 +129,12 @@ export const gradRules: Record<string, GradRule> = {
     rawMatmul(dy, w!, false, false),
     rawMatmul(dy, x!, true, false),
     ...(bias ? [sum(dy, 0)] : []),
+  ],
+
+  // losses: PyTorch's binary cross-entropy backward, finite even where prob is 0 or 1
+  bce: ({ inputs: [p, t], attrs, dy }) => [
+    mul(dy, div(sub(p!, t!), maximum(mul(p!, sub(1, p!)), 1e-12))),
+    mul(dy, sub(attrs.lq, attrs.lp)),
   ],
 
   // fused layers with hand-written backward kernels

@@ -147,6 +147,9 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   checkTensor('clamp', 'x', x);
   if (min === undefined && max === undefined) throw new ArgumentError('clamp', 'give at least one of min and max');
   if (min !== undefined && max !== undefined && min > max) throw new ArgumentError('clamp', `min (${min}) > max (${max})`);
+  if (x.dtype === 'int32' && [min, max].some((b) => b !== undefined && Number.isFinite(b) && !Number.isInteger(b))) {
+    throw new DTypeError('clamp', `bounds of an int32 tensor must be integers, got min ${min}, max ${max}`);
+  }
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
   const y = empty(x.shape, x.dtype, x.backend);

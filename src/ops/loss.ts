@@ -1,6 +1,8 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { checkFloat, checkIndex, checkTensor } from './util.js';
+import { record } from '../autodiff/record.js';
+import { noGrad } from '../autodiff/tape.js';
+import { checkFloat, checkIndex, checkSame, checkTensor } from './util.js';
 import { add, clamp, log, mul, neg, softplus, sub, square } from './elementwise.js';
 import { logSoftmax, mean, sum } from './reduce.js';
 import { gather, indexSelect, squeeze } from './movement.js';
@@ -36,8 +38,7 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
   }
   const eps = opts.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps <= 1)) throw new ArgumentError(op, `labelSmoothing must be in [0, 1], got ${eps}`);
-  const reduction = opts.reduction ?? 'mean';
-  if (!['mean', 'sum', 'none'].includes(reduction)) throw new ArgumentError(op, `reduction must be 'mean', 'sum' or 'none', got ${String(reduction)}`);
+  const reduction = checkReduction(op, opts.reduction);
   const C = logits.shape[logits.rank - 1]!;
   const tdata = target.data();
   const w = new (logits.dtype === 'float64' ? Float64Array : Float32Array)(target.size).fill(1);
@@ -53,28 +54,31 @@ export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyO
     safe[i] = c;
     if (mdata) w[i] = mdata[i]!;
   }
-  const weights = tensor(w, target.shape, { dtype: logits.dtype });
-  const idx = tensor(safe, [...target.shape, 1], { dtype: 'int32' });
-  const lp = logSoftmax(logits, -1);
-  const picked = gather(lp, -1, idx);
-  const nll = neg(squeeze(picked, -1));
+  const temps: Tensor[] = [];
+  const tmp = (t: Tensor): Tensor => {
+    temps.push(t);
+    return t;
+  };
+  const weights = tmp(tensor(w, target.shape, { dtype: logits.dtype }));
+  const idx = tmp(tensor(safe, [...target.shape, 1], { dtype: 'int32' }));
+  const lp = tmp(logSoftmax(logits, -1));
+  const nll = tmp(neg(tmp(squeeze(tmp(gather(lp, -1, idx)), -1))));
   let perItem = nll;
   if (eps > 0) {
-    const smooth = neg(mean(lp, -1));
-    perItem = add(mul(nll, 1 - eps), mul(smooth, eps));
+    const smooth = tmp(neg(tmp(mean(lp, -1))));
+    perItem = tmp(add(tmp(mul(nll, 1 - eps)), tmp(mul(smooth, eps))));
   }
   const weighted = mul(perItem, weights);
   let out: Tensor;
   if (reduction === 'none') out = weighted;
-  else if (reduction === 'sum') out = sum(weighted);
+  else if (reduction === 'sum') out = sum(tmp(weighted));
   else {
     let total = 0;
     for (let i = 0; i < w.length; i++) total += w[i]!;
     // Mean over nothing is NaN in PyTorch; we return 0 so an all-padding batch does not poison training.
-    out = mul(sum(weighted), total > 0 ? 1 / total : 0);
+    out = mul(tmp(sum(tmp(weighted))), total > 0 ? 1 / total : 0);
   }
-  weights.dispose();
-  idx.dispose();
+  for (const t of temps) t.dispose();
   return out;
 }
 
@@ -86,12 +90,17 @@ function maskData(op: string, mask: Tensor, target: Tensor): ArrayLike<number> {
   return mask.data();
 }
 
-function reduce(op: string, x: Tensor, reduction: Reduction | undefined): Tensor {
+function checkReduction(op: string, reduction: Reduction | undefined): Reduction {
   const r = reduction ?? 'mean';
-  if (r === 'none') return x;
-  if (r === 'sum') return sum(x);
-  if (r === 'mean') return mean(x);
-  throw new ArgumentError(op, `reduction must be 'mean', 'sum' or 'none', got ${String(r)}`);
+  if (!['mean', 'sum', 'none'].includes(r)) throw new ArgumentError(op, `reduction must be 'mean', 'sum' or 'none', got ${String(r)}`);
+  return r;
+}
+
+/** Reduces per-element losses `x`, then disposes `x` (unless returned) and the temporaries. */
+function reduce(x: Tensor, reduction: Reduction, temps: Tensor[]): Tensor {
+  const out = reduction === 'none' ? x : reduction === 'sum' ? sum(x) : mean(x);
+  for (const t of [...temps, x]) if (t !== out) t.dispose();
+  return out;
 }
 
 function checkPair(op: string, a: Tensor, b: Tensor, an: string, bn: string): void {
@@ -101,27 +110,50 @@ function checkPair(op: string, a: Tensor, b: Tensor, an: string, bn: string): vo
   if (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i])) {
     throw new ShapeError(op, `${an} ${fmtShape(a.shape)} and ${bn} ${fmtShape(b.shape)} must have the same shape`);
   }
+  checkSame(op, [a, b]);
 }
 
 /** Mean squared error. */
 export function mse(pred: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
   checkPair('mse', pred, target, 'pred', 'target');
-  return reduce('mse', square(sub(pred, target)), opts.reduction);
+  const r = checkReduction('mse', opts.reduction);
+  const d = sub(pred, target);
+  return reduce(square(d), r, [d]);
 }
 
-/** Binary cross-entropy on probabilities; logs are clamped at -100 as in PyTorch. */
+/**
+ * Binary cross-entropy on probabilities; logs are clamped at -100 and the gradient with respect
+ * to `prob` is (prob - target) / max(prob (1 - prob), 1e-12), as in PyTorch, so both stay finite
+ * at probabilities of exactly 0 or 1.
+ */
 export function bce(prob: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
   checkPair('bce', prob, target, 'prob', 'target');
-  const lp = clamp(log(prob), -100);
-  const lq = clamp(log(sub(1, prob)), -100);
-  const per = neg(add(mul(target, lp), mul(sub(1, target), lq)));
-  return reduce('bce', per, opts.reduction);
+  const r = checkReduction('bce', opts.reduction);
+  // Computed without recording; one 'bce' node carries the backward.
+  const [per, lp, lq] = noGrad(() => {
+    const logP = log(prob);
+    const lp = clamp(logP, -100);
+    const q = sub(1, prob);
+    const logQ = log(q);
+    const lq = clamp(logQ, -100);
+    const a = mul(target, lp);
+    const notT = sub(1, target);
+    const b = mul(notT, lq);
+    const s = add(a, b);
+    const per = neg(s);
+    for (const t of [logP, q, logQ, a, notT, b, s]) t.dispose();
+    return [per, lp, lq];
+  });
+  return reduce(record('bce', [prob, target], per, { lp, lq }, [lp, lq]), r, []);
 }
 
 /** Binary cross-entropy on logits: softplus(x) - x·t, stable for any logit. */
 export function bceWithLogits(logits: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor {
   checkPair('bceWithLogits', logits, target, 'logits', 'target');
-  return reduce('bceWithLogits', sub(softplus(logits), mul(logits, target)), opts.reduction);
+  const r = checkReduction('bceWithLogits', opts.reduction);
+  const sp = softplus(logits);
+  const xt = mul(logits, target);
+  return reduce(sub(sp, xt), r, [sp, xt]);
 }
 
 /** Embedding lookup: rows of `weight` [V, D] picked by int32 `ids` of any shape -> [...ids, D]. */

@@ -160,7 +160,10 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
     }
   }
   const a = normAxis('stack', axis, first.rank + 1);
-  return concat(xs.map((t) => unsqueeze(t, a)), a);
+  const parts = xs.map((t) => unsqueeze(t, a));
+  const y = concat(parts, a);
+  for (const t of parts) t.dispose();
+  return y;
 }
 
 /** Splits along an axis into pieces of the given sizes (or `n` equal pieces). */

@@ -12,7 +12,7 @@ import { grad } from '../../src/autodiff/grad.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../src/errors.js';
 import { assertClose, assertGradcheck } from '../helpers.js';
-import { assertShape, assertValues, expectError, f64, i32, numel, ravel, rt, rtAway, unravel, vals } from './common.js';
+import { assertNoLeak, assertShape, assertValues, expectError, f64, i32, numel, ravel, rt, rtAway, unravel, vals } from './common.js';
 
 /** Plain-JS numpy broadcasting of a binary function. */
 function refBinary(a: ArrayLike<number>, as: number[], b: ArrayLike<number>, bs: number[], f: (x: number, y: number) => number): { data: number[]; shape: number[] } {
@@ -268,4 +268,15 @@ test('float32 binary results match float64', () => {
     const y64 = f(cast(cast(a, 'float32'), 'float64'), cast(cast(b, 'float32'), 'float64'));
     assertClose(y32, y64.data(), 1e-6, 1e-6);
   }
+});
+
+test('number operands and clamp bounds leave no tensors alive', () => {
+  const x = rt([3, 4], 30);
+  const c = i32([1, 0, 1, 1]);
+  assertNoLeak(() => add(x, 1), 'add');
+  assertNoLeak(() => pow(2, x), 'pow');
+  assertNoLeak(() => where(c, 1, x), 'where');
+  assertNoLeak(() => clamp(x, -0.5, 0.5), 'clamp');
+  const xi = i32([1, 5]);
+  assertNoLeak(() => clamp(xi, 0, 2), 'clamp int32');
 });

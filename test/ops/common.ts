@@ -5,6 +5,7 @@ import type { Tensor } from '../../src/tensor/tensor.js';
 import type { DType } from '../../src/tensor/dtype.js';
 import { tensor } from '../../src/ops/creation.js';
 import type { RecurrentError } from '../../src/errors.js';
+import { memory } from '../../src/tensor/memory.js';
 
 /** `n` deterministic pseudo-random values in [lo, hi). */
 export function vals(n: number, seed: number, lo = -1, hi = 1): number[] {
@@ -113,4 +114,12 @@ export function refReduce(data: ArrayLike<number>, shape: number[], axes: number
     groups[ravel(idx, outShape)]!.push(data[i]!);
   }
   return groups.map(f);
+}
+
+/** Asserts that `fn` leaves exactly its result tensor(s) alive: no leaked intermediates. */
+export function assertNoLeak(fn: () => Tensor | Tensor[], msg = ''): void {
+  const before = memory().numTensors;
+  const r = fn();
+  const n = Array.isArray(r) ? r.length : 1;
+  assert.equal(memory().numTensors - before, n, `${msg} leaves ${memory().numTensors - before - n} intermediate tensors alive`);
 }

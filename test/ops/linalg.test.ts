@@ -7,7 +7,7 @@ import { cast } from '../../src/ops/movement.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../src/errors.js';
 import { assertClose, assertGradcheck } from '../helpers.js';
-import { assertShape, expectError, f64, i32, numel, ravel, rt, unravel } from './common.js';
+import { assertNoLeak, assertShape, expectError, f64, i32, numel, ravel, rt, unravel } from './common.js';
 
 /**
  * numpy.matmul in plain JS: promotes 1-D operands, broadcasts batch axes, removes promoted axes.
@@ -153,4 +153,19 @@ describe('linear', () => {
     expectError(() => linear(x, 'w' as never), ArgumentError, 'linear');
     expectError(() => linear(x, rt([4, 3], 2), [1, 2, 3, 4] as never), ArgumentError, 'linear', /bias/);
   });
+});
+
+test('matmul and linear leave no intermediate tensors alive', () => {
+  const w = rt([3, 4], 60);
+  const b = rt([3], 61);
+  const x = rt([2, 5, 4], 62);
+  assertNoLeak(() => linear(x, w, b), 'linear 3-D');
+  const v = rt([4], 63);
+  assertNoLeak(() => linear(v, w), 'linear 1-D');
+  assertNoLeak(() => matmul(x, v), 'matmul batched @ 1-D');
+  const xt = rt([2, 4, 5], 66);
+  assertNoLeak(() => matmul(v, xt), 'matmul 1-D @ batched');
+  const p = rt([2, 1, 3, 4], 64);
+  const q = rt([3, 4, 2], 65);
+  assertNoLeak(() => matmul(p, q), 'matmul broadcast');
 });

@@ -9,7 +9,7 @@ import { grad } from '../../src/autodiff/grad.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../src/errors.js';
 import { assertClose, assertGradcheck } from '../helpers.js';
-import { assertShape, assertValues, expectError, f64, i32, rt } from './common.js';
+import { assertNoLeak, assertShape, assertValues, expectError, f64, i32, rt } from './common.js';
 
 /**
  * PyTorch's cross-entropy by hand: per item (1-ε)·NLL + ε·mean_c(-log p_c), weighted by the mask
@@ -172,6 +172,7 @@ describe('mse', () => {
   test('bad input', () => {
     expectError(() => mse(f64([1, 2]), f64([1, 2, 3])), ShapeError, 'mse', /\[2\].*\[3\]/);
     expectError(() => mse(i32([1]), i32([1])), DTypeError, 'mse');
+    expectError(() => mse(f64([1]), tensor([1])), DTypeError, 'mse', /float64.*float32/);
     expectError(() => mse(f64([1]), f64([1]), { reduction: 'max' as never }), ArgumentError, 'mse');
   });
 });
@@ -189,11 +190,28 @@ describe('bce', () => {
 
   test('gradcheck (probability and soft target)', () => {
     assertGradcheck((a, b) => bce(a, b!), [rt([3, 5], 12, 0.1, 0.9), rt([3, 5], 13, 0, 1)]);
+    assertGradcheck((a, b) => bce(a, b!, { reduction: 'none' }), [rt([2, 3], 22, 0.05, 0.95), rt([2, 3], 23, 0, 1)]);
+  });
+
+  test('loss and gradient stay finite at probabilities of exactly 0 and 1 (PyTorch values)', () => {
+    // torch.nn.functional.binary_cross_entropy(p, t, reduction='sum') and its gradients, except
+    // that d/dt uses the clamped logs (PyTorch gives +-inf there).
+    const p = [0, 1, 0.3, 1e-30];
+    const t = [1, 0, 0.2, 0.5];
+    const loss = bce(f64(p), f64(t), { reduction: 'sum' });
+    assertClose(loss, [235.0649], 1e-4);
+    const [gp, gt] = grad(([a, b]: Tensor[]) => bce(a!, b!, { reduction: 'sum' }))([f64(p), f64(t)]);
+    assertClose(gp!, [-1e12, 1e12, 0.1 / 0.21, -5e11], 0, 1e-12);
+    assertClose(gt!, [100, -100, Math.log(0.7 / 0.3), -Math.log(1e-30)], 0, 1e-12);
+    const g32 = grad((a: Tensor) => bce(a, tensor([1, 0, 0.2])))(tensor([0, 1, 0.3]));
+    assert.ok(Array.from(g32.data()).every(Number.isFinite));
   });
 
   test('bad input', () => {
     expectError(() => bce(f64([0.5]), f64([1, 0])), ShapeError, 'bce');
     expectError(() => bce(i32([0]), i32([1])), DTypeError, 'bce');
+    expectError(() => bce(f64([0.5]), tensor([1])), DTypeError, 'bce');
+    expectError(() => bce(f64([0.5]), f64([1]), { reduction: 'mean ' as never }), ArgumentError, 'bce');
   });
 });
 
@@ -250,4 +268,20 @@ describe('embedding', () => {
     expectError(() => embedding(i32([0]), rt([3], 22)), ShapeError, 'embedding');
     expectError(() => embedding([0] as never, w), ArgumentError, 'embedding');
   });
+});
+
+test('losses leave no intermediate tensors alive', () => {
+  const x = rt([3, 4], 30);
+  const p = rt([3, 4], 31, 0.1, 0.9);
+  const t = i32([0, 3, 1]);
+  const mask = f64([1, 0.5, 0]);
+  for (const reduction of ['mean', 'sum', 'none'] as const) {
+    assertNoLeak(() => crossEntropy(x, t, { reduction }), `crossEntropy ${reduction}`);
+    assertNoLeak(() => crossEntropy(x, t, { reduction, mask, labelSmoothing: 0.1, ignoreIndex: 1 }), `crossEntropy smoothed ${reduction}`);
+    assertNoLeak(() => mse(x, p, { reduction }), `mse ${reduction}`);
+    assertNoLeak(() => bce(p, p, { reduction }), `bce ${reduction}`);
+    assertNoLeak(() => bceWithLogits(x, p, { reduction }), `bceWithLogits ${reduction}`);
+  }
+  const w = rt([4, 2], 32);
+  assertNoLeak(() => embedding(t, w), 'embedding');
 });

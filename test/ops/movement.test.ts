@@ -12,7 +12,7 @@ import { grad } from '../../src/autodiff/grad.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../src/errors.js';
 import { assertClose, assertGradcheck } from '../helpers.js';
-import { assertShape, assertValues, expectError, f64, i32, numel, ravel, rt, unravel } from './common.js';
+import { assertNoLeak, assertShape, assertValues, expectError, f64, i32, numel, ravel, rt, unravel } from './common.js';
 
 /** 0, 1, 2, ... as float64 in `shape`. */
 const iota = (shape: number[]) => f64(Array.from({ length: numel(shape) }, (_, i) => i), shape);
@@ -363,4 +363,15 @@ test('float32 movement matches float64', () => {
   const y32 = permute(slice(x32, [0, 1], [-1, 2]), [2, 0, 1]);
   assert.equal(y32.dtype, 'float32');
   assertClose(y32, y64.data(), 1e-7, 1e-7);
+});
+
+test('composite movement ops leave no intermediate tensors alive', () => {
+  const a = rt([2, 3], 31);
+  const b = rt([2, 3], 32);
+  assertNoLeak(() => stack([a, b], 1), 'stack');
+  assertNoLeak(() => split(a, 3, 1), 'split');
+  assertNoLeak(() => flatten(a), 'flatten');
+  assertNoLeak(() => narrow(a, 1, 1, 1), 'narrow');
+  assertNoLeak(() => transpose(a), 'transpose');
+  assertNoLeak(() => clone(a), 'clone');
 });

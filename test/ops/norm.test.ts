@@ -7,7 +7,7 @@ import { cast } from '../../src/ops/movement.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../src/errors.js';
 import { assertClose, assertGradcheck } from '../helpers.js';
-import { assertShape, expectError, f64, i32, numel, ravel, rt, unravel } from './common.js';
+import { assertNoLeak, assertShape, expectError, f64, i32, numel, ravel, rt, unravel } from './common.js';
 
 /** Applies `f` to each row of length n (last axis) of a flat array. */
 function perRow(d: ArrayLike<number>, n: number, f: (row: number[]) => number[]): number[] {
@@ -164,4 +164,12 @@ test('norms of an empty batch keep the shape', () => {
   assertShape(layerNorm(f64([], [0, 3])), [0, 3]);
   assertShape(rmsNorm(f64([], [0, 3])), [0, 3]);
   assert.equal(numel([0, 3]), 0);
+});
+
+test('norms leave no intermediate tensors alive', () => {
+  const x = rt([3, 4], 40);
+  const w = rt([4], 41);
+  assertNoLeak(() => layerNorm(x, w, w), 'layerNorm');
+  assertNoLeak(() => rmsNorm(x, w), 'rmsNorm');
+  assertNoLeak(() => l2Normalize(x, 0), 'l2Normalize');
 });

@@ -9,7 +9,7 @@ import { Rng, seed } from '../../src/tensor/rng.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { ArgumentError, DTypeError } from '../../src/errors.js';
 import { assertClose, assertGradcheck } from '../helpers.js';
-import { assertShape, assertValues, expectError, f64, i32, rt } from './common.js';
+import { assertNoLeak, assertShape, assertValues, expectError, f64, i32, rt } from './common.js';
 
 // PyTorch's alpha dropout constants: alpha' = -SELU scale * alpha.
 const ALPHA = 1.7580993408473766;
@@ -141,4 +141,12 @@ describe('alphaDropout', () => {
     expectError(() => alphaDropout(i32([1, 2]), 0.5), DTypeError, 'alphaDropout');
     expectError(() => alphaDropout(f64([1]), undefined as never), ArgumentError, 'alphaDropout');
   });
+});
+
+test('dropouts leave no intermediate tensors alive', () => {
+  const x = rt([3, 4], 50);
+  const rng = new Rng(51);
+  assertNoLeak(() => dropout(x, 0.3, { rng }), 'dropout');
+  assertNoLeak(() => alphaDropout(x, 0.3, { rng }), 'alphaDropout');
+  assertNoLeak(() => dropout(x, 0.3, { training: false }), 'dropout eval');
 });

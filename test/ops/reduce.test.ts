@@ -11,7 +11,7 @@ import { grad } from '../../src/autodiff/grad.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../src/errors.js';
 import { assertClose, assertGradcheck } from '../helpers.js';
-import { assertShape, assertValues, expectError, f64, i32, numel, ravel, refReduce, rt, unravel } from './common.js';
+import { assertNoLeak, assertShape, assertValues, expectError, f64, i32, numel, ravel, refReduce, rt, unravel } from './common.js';
 
 type Axes = number | number[] | undefined;
 
@@ -286,4 +286,16 @@ test('reductions of a scalar and mean of a larger tensor', () => {
   assert.equal(mean(tensor(3)).item(), 3);
   const x = rt([7, 11], 24);
   assertClose(mean(x), [total(Array.from(x.data())) / numel([7, 11])], 1e-15, 1e-13);
+});
+
+test('composite reductions leave no intermediate tensors alive', () => {
+  const x = rt([3, 4], 25);
+  for (const keepDims of [false, true]) {
+    assertNoLeak(() => mean(x, 1, { keepDims }), 'mean');
+    assertNoLeak(() => variance(x, [0, 1], { keepDims, correction: 1 }), 'variance');
+    assertNoLeak(() => logsumexp(x, 0, { keepDims }), 'logsumexp');
+    assertNoLeak(() => max(x, [0, 1], { keepDims }), 'max');
+    assertNoLeak(() => sum(x, [], { keepDims }), 'sum');
+  }
+  assertNoLeak(() => argmax(x), 'argmax');
 });

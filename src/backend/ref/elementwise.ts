@@ -20,7 +20,7 @@ export function unaryFn(op: UnaryOp, alpha: number): (x: number) => number {
     case 'sigmoid': return sigmoid;
     case 'logSigmoid': return (x) => -softplus(-x);
     case 'tanh': return Math.tanh;
-    case 'relu': return (x) => (x > 0 ? x : 0);
+    case 'relu': return (x) => (x > 0 || x !== x ? x : 0); // NaN stays NaN, as in PyTorch
     case 'leakyRelu': return (x) => (x > 0 ? x : alpha * x);
     case 'elu': return (x) => (x > 0 ? x : alpha * Math.expm1(x));
     case 'selu': return (x) => SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x));

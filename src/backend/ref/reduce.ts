@@ -27,7 +27,10 @@ export function argmaxKernel(x: TypedArray, outer: number, n: number, inner: num
       let at = 0;
       for (let r = 0; r < n; r++) {
         const v = x[base + r * inner]!;
-        if (v > best || (r === 0 && v !== v)) { best = v; at = r; }
+        // NaN counts as the maximum (first NaN wins), as in PyTorch.
+        if (v !== v) {
+          if (best === best) { best = v; at = r; }
+        } else if (v > best || r === 0) { best = v; at = r; }
       }
       out[o * inner + j] = at;
     }
