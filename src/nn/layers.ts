@@ -157,7 +157,7 @@ export class Sequential extends Module implements TensorLayer {
     for (const l of this.layers) {
       const next = l.forward(h);
       // Free intermediates eagerly unless a gradient tape still needs them (dispose defers then).
-      if (h !== x) h.dispose();
+      if (h !== x && h !== next) h.dispose();
       h = next;
     }
     return h;
