@@ -12,9 +12,13 @@ export { keep, memory } from './tensor/memory.js';
 export type { MemoryInfo } from './tensor/memory.js';
 export { Rng, seed } from './tensor/rng.js';
 
+import { initDefaultBackend } from './backend/default.js';
+
 // Backends
 export { setBackend, getBackend, listBackends, registerBackend } from './backend/registry.js';
 export type { Backend } from './backend/types.js';
+export { initWasm, setThreads, wasmInfo } from './backend/wasm/index.js';
+export type { InitWasmOptions, WasmInfo } from './backend/wasm/index.js';
 
 // Autodiff
 export { grad, valueAndGrad, vjp, customGrad } from './autodiff/grad.js';
@@ -52,3 +56,6 @@ export { parseSafetensors, serializeSafetensors } from './io/safetensors.js';
 export {
   RecurrentError, ShapeError, DTypeError, ArgumentError, StateDictError, FormatError, DisposedError,
 } from './errors.js';
+
+// The wasm backend is the default wherever it loads; otherwise everything runs on ref.
+await initDefaultBackend();

@@ -12,6 +12,16 @@ export function setAllocPoison(on: boolean): void {
   poison = on;
 }
 
+/** Whether fresh allocations are poisoned (shared with other backends). */
+export function allocPoisoned(): boolean {
+  return poison;
+}
+
+/** A buffer whose elements are reachable as a typed array on the host (ref and wasm). */
+export interface HostBuffer extends Buffer {
+  readonly data: TypedArray;
+}
+
 /** A ref-backend buffer: a plain typed array on the JS heap. */
 export class RefBuffer implements Buffer {
   readonly dtype: DType;
@@ -25,7 +35,7 @@ export class RefBuffer implements Buffer {
   }
 }
 
-/** The typed array behind a ref buffer. */
+/** The typed array behind a host-visible buffer. */
 export function arr(buf: Buffer): TypedArray {
-  return (buf as RefBuffer).data;
+  return (buf as HostBuffer).data;
 }

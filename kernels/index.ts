@@ -1,0 +1,46 @@
+// Entry point of the wasm kernels: everything exported here is callable from JS. Threaded kernels
+// are reached through `task`, which reads a descriptor the JS side wrote into memory and runs the
+// calling thread's share (tid of nth).
+import { gemmTask, GEMM_SCRATCH, gemmCols } from './gemm';
+import { binaryRows, copyRows, unaryRange } from './elementwise';
+import { normBackwardCols, normBackwardRows, normRows, reduceCols, reduceRows, softmaxRows } from './rows';
+
+export { gemmCols, GEMM_SCRATCH, unaryRange, binaryRows, copyRows, reduceRows, reduceCols, softmaxRows, normRows, normBackwardRows, normBackwardCols };
+
+/** First free byte after the module's static data: the JS allocator starts here. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+// @ts-ignore: decorator
+@inline
+function share(total: i32, tid: i32, nth: i32): i32 {
+  return <i32>((<i64>total * tid) / nth);
+}
+
+// Descriptor: word 0 = kind, then kind-specific words (see src/backend/wasm/tasks.ts).
+export function task(d: usize, tid: i32, nth: i32): void {
+  const kind = load<i32>(d);
+  if (kind == 1) {
+    gemmTask(d, tid, nth);
+    return;
+  }
+  const total = load<i32>(d, 4);
+  const lo = share(total, tid, nth), hi = share(total, tid + 1, nth);
+  if (hi <= lo) return;
+  switch (kind) {
+    case 2: unaryRange(load<i32>(d, 8), load<u32>(d, 12), load<u32>(d, 16), lo, hi, load<f32>(d, 20)); break;
+    case 3: binaryRows(load<i32>(d, 8), load<i32>(d, 12), d + 64, load<u32>(d, 16), d + 96, load<u32>(d, 20), d + 128, load<u32>(d, 24), lo, hi); break;
+    case 4: copyRows(load<i32>(d, 8), d + 64, load<u32>(d, 12), d + 96, load<u32>(d, 16), lo, hi, load<i32>(d, 20)); break;
+    case 5: reduceRows(load<i32>(d, 8), load<u32>(d, 12), load<i32>(d, 16), load<u32>(d, 20), lo, hi); break;
+    case 6: reduceCols(load<i32>(d, 8), load<u32>(d, 12), load<i32>(d, 16), load<i32>(d, 20), load<u32>(d, 24), lo, hi); break;
+    case 7: softmaxRows(load<u32>(d, 8), load<i32>(d, 12), load<i32>(d, 16) != 0, load<u32>(d, 20), lo, hi); break;
+    case 8: normRows(load<i32>(d, 8) != 0, load<u32>(d, 12), load<i32>(d, 16), load<f64>(d, 24), load<u32>(d, 32), load<u32>(d, 36),
+      load<u32>(d, 40), load<u32>(d, 44), load<u32>(d, 48), lo, hi); break;
+    case 9: normBackwardRows(load<i32>(d, 8) != 0, load<u32>(d, 12), load<i32>(d, 16), load<u32>(d, 20), load<u32>(d, 24),
+      load<u32>(d, 28), load<u32>(d, 32), load<u32>(d, 36), lo, hi); break;
+    case 10: normBackwardCols(load<i32>(d, 8) != 0, load<u32>(d, 12), load<i32>(d, 16), load<i32>(d, 20), load<u32>(d, 24),
+      load<u32>(d, 28), load<u32>(d, 32), load<u32>(d, 36), load<u32>(d, 40), lo, hi); break;
+    default: break;
+  }
+}

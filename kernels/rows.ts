@@ -1,0 +1,141 @@
+// Row-wise kernels on f32: reductions, softmax, layer/RMS norm. "Rows" are the [outer, n] view with
+// inner == 1; threads split rows, so each output is computed by one thread in a fixed order.
+
+/** Reduces rows [r0, r1) of x [rows, n] into out[r]: 0 sum, 1 max, 2 min (f64 accumulation). */
+export function reduceRows(op: i32, x: usize, n: i32, out: usize, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const row = x + <usize>r * n * 4;
+    let acc: f64 = op == 0 ? 0 : op == 1 ? -Infinity : Infinity;
+    if (op == 0) {
+      for (let j = 0; j < n; j++) acc += <f64>load<f32>(row + <usize>j * 4);
+    } else {
+      for (let j = 0; j < n; j++) {
+        const v = <f64>load<f32>(row + <usize>j * 4);
+        if (isNaN(v)) { acc = v; break; }
+        if (op == 1 ? v > acc : v < acc) acc = v;
+      }
+    }
+    store<f32>(out + <usize>r * 4, <f32>acc);
+  }
+}
+
+/** Reduces x [outer, n, inner] over n for flattened columns [c0, c1) of [outer, inner]. */
+export function reduceCols(op: i32, x: usize, n: i32, inner: i32, out: usize, c0: i32, c1: i32): void {
+  for (let c = c0; c < c1; c++) {
+    const o = c / inner, j = c % inner;
+    const base = x + (<usize>o * n * inner + j) * 4;
+    let acc: f64 = op == 0 ? 0 : op == 1 ? -Infinity : Infinity;
+    for (let r = 0; r < n; r++) {
+      const v = <f64>load<f32>(base + <usize>r * inner * 4);
+      if (op == 0) acc += v;
+      else if (isNaN(v)) { acc = v; break; }
+      else if (op == 1 ? v > acc : v < acc) acc = v;
+    }
+    store<f32>(out + <usize>c * 4, <f32>acc);
+  }
+}
+
+/** Softmax (or log-softmax) of rows [r0, r1) of x [rows, n]. */
+export function softmaxRows(x: usize, n: i32, log: bool, out: usize, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const row = x + <usize>r * n * 4;
+    const orow = out + <usize>r * n * 4;
+    let m: f64 = -Infinity;
+    for (let j = 0; j < n; j++) m = Math.max(m, <f64>load<f32>(row + <usize>j * 4));
+    if (m == -Infinity) m = 0;
+    let s: f64 = 0;
+    for (let j = 0; j < n; j++) s += Math.exp(<f64>load<f32>(row + <usize>j * 4) - m);
+    const ls = Math.log(s);
+    for (let j = 0; j < n; j++) {
+      const z = <f64>load<f32>(row + <usize>j * 4) - m;
+      store<f32>(orow + <usize>j * 4, <f32>(log ? z - ls : Math.exp(z) / s));
+    }
+  }
+}
+
+/** LayerNorm (rms = false) or RMSNorm (rms = true) forward of rows [r0, r1). w/b may be 0. */
+export function normRows(rms: bool, x: usize, n: i32, eps: f64, w: usize, b: usize, out: usize, mean: usize, rstd: usize, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const row = x + <usize>r * n * 4;
+    const orow = out + <usize>r * n * 4;
+    let m: f64 = 0;
+    let inv: f64;
+    if (rms) {
+      let s: f64 = 0;
+      for (let j = 0; j < n; j++) { const v = <f64>load<f32>(row + <usize>j * 4); s += v * v; }
+      inv = 1 / Math.sqrt(s / n + eps);
+    } else {
+      let s: f64 = 0;
+      for (let j = 0; j < n; j++) s += <f64>load<f32>(row + <usize>j * 4);
+      m = s / n;
+      let v: f64 = 0;
+      for (let j = 0; j < n; j++) { const d = <f64>load<f32>(row + <usize>j * 4) - m; v += d * d; }
+      inv = 1 / Math.sqrt(v / n + eps);
+      store<f32>(mean + <usize>r * 4, <f32>m);
+    }
+    store<f32>(rstd + <usize>r * 4, <f32>inv);
+    for (let j = 0; j < n; j++) {
+      let h = (<f64>load<f32>(row + <usize>j * 4) - m) * inv;
+      if (w) h *= <f64>load<f32>(w + <usize>j * 4);
+      if (b) h += <f64>load<f32>(b + <usize>j * 4);
+      store<f32>(orow + <usize>j * 4, <f32>h);
+    }
+  }
+}
+
+/**
+ * dx of LayerNorm / RMSNorm for rows [r0, r1), from the saved mean (LayerNorm) and 1/std, read
+ * back as f32 exactly as the ref backend stores them.
+ */
+export function normBackwardRows(rms: bool, x: usize, n: i32, w: usize, dy: usize, mean: usize, rstd: usize, dx: usize, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const row = x + <usize>r * n * 4;
+    const drow = dy + <usize>r * n * 4;
+    const xrow = dx + <usize>r * n * 4;
+    const m: f64 = rms ? 0 : <f64>load<f32>(mean + <usize>r * 4);
+    const inv = <f64>load<f32>(rstd + <usize>r * 4);
+    if (rms) {
+      let sgx: f64 = 0;
+      for (let j = 0; j < n; j++) {
+        const g = <f64>load<f32>(drow + <usize>j * 4) * (w ? <f64>load<f32>(w + <usize>j * 4) : 1);
+        sgx += g * <f64>load<f32>(row + <usize>j * 4);
+      }
+      const c = (inv * inv * sgx) / n;
+      for (let j = 0; j < n; j++) {
+        const g = <f64>load<f32>(drow + <usize>j * 4) * (w ? <f64>load<f32>(w + <usize>j * 4) : 1);
+        store<f32>(xrow + <usize>j * 4, <f32>(inv * (g - <f64>load<f32>(row + <usize>j * 4) * c)));
+      }
+    } else {
+      let sg: f64 = 0, sgx: f64 = 0;
+      for (let j = 0; j < n; j++) {
+        const h = (<f64>load<f32>(row + <usize>j * 4) - m) * inv;
+        const g = <f64>load<f32>(drow + <usize>j * 4) * (w ? <f64>load<f32>(w + <usize>j * 4) : 1);
+        sg += g;
+        sgx += g * h;
+      }
+      sg /= n;
+      sgx /= n;
+      for (let j = 0; j < n; j++) {
+        const h = (<f64>load<f32>(row + <usize>j * 4) - m) * inv;
+        const g = <f64>load<f32>(drow + <usize>j * 4) * (w ? <f64>load<f32>(w + <usize>j * 4) : 1);
+        store<f32>(xrow + <usize>j * 4, <f32>(inv * (g - sg - h * sgx)));
+      }
+    }
+  }
+}
+
+/** dw (and db) of LayerNorm / RMSNorm for feature columns [c0, c1), summing over all rows in order. */
+export function normBackwardCols(rms: bool, x: usize, rows: i32, n: i32, dy: usize, mean: usize, rstd: usize, dw: usize, db: usize, c0: i32, c1: i32): void {
+  for (let j = c0; j < c1; j++) {
+    let sw: f64 = 0, sb: f64 = 0;
+    for (let r = 0; r < rows; r++) {
+      const at = (<usize>r * n + j) * 4;
+      const d = <f64>load<f32>(dy + at);
+      const m: f64 = rms ? 0 : <f64>load<f32>(mean + <usize>r * 4);
+      sw += d * (<f64>load<f32>(x + at) - m) * <f64>load<f32>(rstd + <usize>r * 4);
+      sb += d;
+    }
+    if (dw) store<f32>(dw + <usize>j * 4, <f32>sw);
+    if (db) store<f32>(db + <usize>j * 4, <f32>sb);
+  }
+}

@@ -1,0 +1,163 @@
+import type { Backend, Buffer, MatmulArgs, NormArgs, Strided } from '../types.js';
+import type { DType } from '../../tensor/dtype.js';
+import { bytesPerElement } from '../../tensor/dtype.js';
+import { createRefBackend } from '../ref/index.js';
+import { Heap, WasmBuffer } from './heap.js';
+import type { ThreadPool } from './pool.js';
+import type { KernelExports } from './kernels.js';
+import { BINARY_CODES, MAX_RANK, REDUCE_CODES, Task, UNARY_CODES } from './kernels.js';
+
+// Work (elements or multiply-adds) below which a kernel runs on one thread: waking a worker
+// costs tens of microseconds.
+const MIN_ELEMS_PER_THREAD = 32768;
+const MIN_FLOPS_PER_THREAD = 1 << 18;
+
+/** What the wasm backend is made of (for `wasmInfo` and the tests). */
+export interface WasmParts {
+  memory: WebAssembly.Memory;
+  exports: KernelExports;
+  pool: ThreadPool | null;
+  shared: boolean;
+}
+
+/**
+ * The wasm backend: tensor storage in one wasm memory, float32 kernels compiled from
+ * kernels/ (SIMD, threaded where it pays), and the ref kernels for the rest, which run unchanged on
+ * typed-array views of the same memory (float64 and int32 math, and the ops listed in
+ * docs/backends.md).
+ */
+export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
+  const { memory, exports: k, pool } = parts;
+  const ref = createRefBackend();
+  const heap = new Heap(memory, k.heapBase());
+  // One task descriptor (tasks run one at a time) and per-thread GEMM scratch.
+  const desc = heap.alloc(256).ptr;
+  const threads = pool?.size ?? 1;
+  const scratch = heap.alloc((k.GEMM_SCRATCH.value as number) * threads).ptr;
+  let words = new Int32Array(memory.buffer);
+  let f32 = new Float32Array(memory.buffer);
+  let f64 = new Float64Array(memory.buffer);
+  let epoch = heap.epoch;
+  const views = (): void => {
+    if (epoch !== heap.epoch || words.buffer !== memory.buffer) {
+      words = new Int32Array(memory.buffer);
+      f32 = new Float32Array(memory.buffer);
+      f64 = new Float64Array(memory.buffer);
+      epoch = heap.epoch;
+    }
+  };
+  const put = (...vals: number[]): void => {
+    views();
+    const base = desc >> 2;
+    for (let i = 0; i < vals.length; i++) words[base + i] = vals[i]!;
+  };
+  const putArray = (byteOffset: number, vals: readonly number[]): void => {
+    const base = (desc + byteOffset) >> 2;
+    for (let i = 0; i < vals.length; i++) words[base + i] = vals[i]!;
+  };
+  const run = (work: number, perThread: number): void => {
+    const nth = Math.max(1, Math.min(pool?.threads ?? 1, Math.floor(work / perThread)));
+    if (pool && nth > 1) pool.run(desc, nth);
+    else k.task(desc, 0, 1);
+  };
+  const ptr = (b: Buffer): number => (b as WasmBuffer).ptr;
+  const isF32 = (...bs: Buffer[]): boolean => bs.every((b) => b.dtype === 'float32');
+  const addr = (s: Strided): number => ptr(s.buf) + s.offset * bytesPerElement(s.buf.dtype);
+
+  return {
+    ...ref,
+    name: 'wasm',
+    heap,
+    alloc(dtype: DType, size: number): Buffer {
+      const { ptr: p, cls } = heap.alloc(Math.max(1, size * bytesPerElement(dtype)));
+      return new WasmBuffer(heap, dtype, size, p, cls);
+    },
+    free(buf: Buffer): void {
+      const b = buf as WasmBuffer;
+      if (b.freed) return;
+      b.freed = true;
+      heap.release(b.ptr, b.cls);
+    },
+
+    matmul(a: MatmulArgs): void {
+      if (!isF32(a.a, a.b, a.out)) return ref.matmul(a);
+      put(Task.Gemm, ptr(a.a), ptr(a.b), ptr(a.out), a.batch, a.m, a.n, a.k, a.transA ? 1 : 0, a.transB ? 1 : 0,
+        a.accumulate ? 1 : 0, a.aBatchStride, a.bBatchStride, scratch);
+      run(a.batch * a.m * a.n * a.k, MIN_FLOPS_PER_THREAD);
+    },
+
+    unary(op, x, out, alpha): void {
+      if (!isF32(x, out)) return ref.unary(op, x, out, alpha);
+      put(Task.Unary, out.size, UNARY_CODES.indexOf(op), ptr(x), ptr(out), 0);
+      f32[(desc + 20) >> 2] = alpha;
+      run(out.size, MIN_ELEMS_PER_THREAD);
+    },
+
+    binary(op, a, b, out, shape): void {
+      if (!isF32(a.buf, b.buf, out) || shape.length > MAX_RANK) return ref.binary(op, a, b, out, shape);
+      const n = shape.length ? shape[shape.length - 1]! : 1;
+      const rows = n === 0 ? 0 : out.size / n;
+      put(Task.Binary, rows, BINARY_CODES.indexOf(op), shape.length, addr(a), addr(b), ptr(out));
+      putArray(64, shape);
+      putArray(96, a.strides);
+      putArray(128, b.strides);
+      run(out.size, MIN_ELEMS_PER_THREAD);
+    },
+
+    copyStrided(src, out, shape): void {
+      if (shape.length > MAX_RANK || src.buf.dtype !== out.dtype) return ref.copyStrided(src, out, shape);
+      const n = shape.length ? shape[shape.length - 1]! : 1;
+      const rows = n === 0 ? 0 : out.size / n;
+      put(Task.Copy, rows, shape.length, addr(src), ptr(out), bytesPerElement(out.dtype));
+      putArray(64, shape);
+      putArray(96, src.strides);
+      run(out.size, MIN_ELEMS_PER_THREAD);
+    },
+
+    reduce(op, x, outer, n, inner, out): void {
+      if (!isF32(x, out)) return ref.reduce(op, x, outer, n, inner, out);
+      if (inner === 1) put(Task.ReduceRows, outer, REDUCE_CODES.indexOf(op), ptr(x), n, ptr(out));
+      else put(Task.ReduceCols, outer * inner, REDUCE_CODES.indexOf(op), ptr(x), n, inner, ptr(out));
+      run(outer * n * inner, MIN_ELEMS_PER_THREAD);
+    },
+
+    softmax(x, outer, n, inner, log, out): void {
+      if (!isF32(x, out) || inner !== 1) return ref.softmax(x, outer, n, inner, log, out);
+      put(Task.Softmax, outer, ptr(x), n, log ? 1 : 0, ptr(out));
+      run(outer * n, MIN_ELEMS_PER_THREAD / 4);
+    },
+
+    layerNorm(a: NormArgs, out, mean, rstd): void {
+      if (!isF32(a.x, out)) return ref.layerNorm(a, out, mean, rstd);
+      normForward(false, a, out, mean, rstd);
+    },
+    rmsNorm(a: NormArgs, out, rstd): void {
+      if (!isF32(a.x, out)) return ref.rmsNorm(a, out, rstd);
+      normForward(true, a, out, rstd, rstd);
+    },
+    layerNormBackward(a, dy, mean, rstd, dx, dw, db): void {
+      if (!isF32(a.x, dy)) return ref.layerNormBackward(a, dy, mean, rstd, dx, dw, db);
+      normBackward(false, a, dy, mean, rstd, dx, dw, db);
+    },
+    rmsNormBackward(a, dy, rstd, dx, dw): void {
+      if (!isF32(a.x, dy)) return ref.rmsNormBackward(a, dy, rstd, dx, dw);
+      normBackward(true, a, dy, rstd, rstd, dx, dw, null);
+    },
+  };
+
+  function normForward(rms: boolean, a: NormArgs, out: Buffer, mean: Buffer, rstd: Buffer): void {
+    put(Task.Norm, a.rows, rms ? 1 : 0, ptr(a.x), a.n, 0);
+    f64[(desc + 24) >> 3] = a.eps;
+    putArray(32, [a.weight ? ptr(a.weight) : 0, a.bias ? ptr(a.bias) : 0, ptr(out), ptr(mean), ptr(rstd)]);
+    run(a.rows * a.n, MIN_ELEMS_PER_THREAD / 4);
+  }
+
+  function normBackward(rms: boolean, a: NormArgs, dy: Buffer, mean: Buffer, rstd: Buffer, dx: Buffer, dw: Buffer | null, db: Buffer | null): void {
+    put(Task.NormBackRows, a.rows, rms ? 1 : 0, ptr(a.x), a.n, a.weight ? ptr(a.weight) : 0, ptr(dy), ptr(mean), ptr(rstd), ptr(dx));
+    run(a.rows * a.n, MIN_ELEMS_PER_THREAD / 4);
+    if (dw || db) {
+      put(Task.NormBackCols, a.n, rms ? 1 : 0, ptr(a.x), a.rows, a.n, ptr(dy), ptr(mean), ptr(rstd), dw ? ptr(dw) : 0, db ? ptr(db) : 0);
+      run(a.rows * a.n, MIN_ELEMS_PER_THREAD / 4);
+    }
+  }
+}

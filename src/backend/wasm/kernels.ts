@@ -1,0 +1,21 @@
+/** The exports of the compiled kernels (kernels/index.ts), as JS sees them. */
+export interface KernelExports {
+  heapBase(): number;
+  task(desc: number, tid: number, nth: number): void;
+  GEMM_SCRATCH: WebAssembly.Global;
+}
+
+/** Op codes shared with kernels/elementwise.ts (the index is the code). */
+export const UNARY_CODES = ['neg', 'abs', 'sign', 'exp', 'log', 'log1p', 'sqrt', 'rsqrt', 'square', 'reciprocal',
+  'sigmoid', 'logSigmoid', 'tanh', 'relu', 'leakyRelu', 'elu', 'selu', 'softplus', 'silu', 'gelu', 'geluGrad', 'erf', 'step'] as const;
+export const BINARY_CODES = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'gt', 'ge', 'lt', 'le', 'eq'] as const;
+export const REDUCE_CODES = ['sum', 'max', 'min'] as const;
+
+/** Task kinds understood by `task` in kernels/index.ts. */
+export const enum Task {
+  Gemm = 1, Unary = 2, Binary = 3, Copy = 4, ReduceRows = 5, ReduceCols = 6, Softmax = 7,
+  Norm = 8, NormBackRows = 9, NormBackCols = 10,
+}
+
+/** Largest rank the strided kernels take (shape and strides live in 8-word slots). */
+export const MAX_RANK = 8;
