@@ -168,3 +168,55 @@ export function copyRows(rank: i32, shape: usize, src: usize, strides: usize, ou
     }
   }
 }
+
+/**
+ * Adam / AdamW update of elements [i0, i1), the same f64 arithmetic as the JS definition in
+ * src/optim/adam.ts (moments stored as f32 and read back), so both backends agree bit for bit.
+ * h points at f64s: lr, beta1, beta2, eps, weightDecay, bc1, bc2Sqrt; flags: 1 decoupled, 2 amsgrad.
+ * Without amsgrad, two elements go through each f64x2 sqrt and divide (the costly part).
+ */
+export function adamRange(p: usize, g: usize, m: usize, v: usize, vmax: usize, h: usize, flags: i32, i0: i32, i1: i32): void {
+  const lr = load<f64>(h), beta1 = load<f64>(h, 8), beta2 = load<f64>(h, 16), eps = load<f64>(h, 24);
+  const wd = load<f64>(h, 32), bc1 = load<f64>(h, 40), bc2Sqrt = load<f64>(h, 48);
+  const decoupled = (flags & 1) != 0, amsgrad = (flags & 2) != 0;
+  const stepSize = lr / bc1;
+  const invBc2 = 1 / bc2Sqrt;
+  const decay: f64 = decoupled ? 1 - lr * wd : 1;
+  const l2: f64 = decoupled ? 0 : wd;
+  let i = i0;
+  if (!amsgrad) {
+    const vb1 = f64x2.splat(beta1), vc1 = f64x2.splat(1 - beta1), vb2 = f64x2.splat(beta2), vc2 = f64x2.splat(1 - beta2);
+    const vl2 = f64x2.splat(l2), vdecay = f64x2.splat(decay), vinv = f64x2.splat(invBc2), veps = f64x2.splat(eps), vstep = f64x2.splat(stepSize);
+    for (; i + 2 <= i1; i += 2) {
+      const o = <usize>i * 4;
+      let pi = f64x2.promote_low_f32x4(v128.load64_zero(p + o));
+      let gi = f64x2.promote_low_f32x4(v128.load64_zero(g + o));
+      if (l2 != 0) gi = f64x2.add(gi, f64x2.mul(vl2, pi));
+      pi = f64x2.mul(pi, vdecay);
+      const m32 = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(vb1, f64x2.promote_low_f32x4(v128.load64_zero(m + o))), f64x2.mul(vc1, gi)));
+      v128.store64_lane(m + o, m32, 0);
+      const v32 = f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(vb2, f64x2.promote_low_f32x4(v128.load64_zero(v + o))), f64x2.mul(f64x2.mul(vc2, gi), gi)));
+      v128.store64_lane(v + o, v32, 0);
+      const denom = f64x2.add(f64x2.mul(f64x2.sqrt(f64x2.promote_low_f32x4(v32)), vinv), veps);
+      const upd = f64x2.mul(vstep, f64x2.div(f64x2.promote_low_f32x4(m32), denom));
+      v128.store64_lane(p + o, f32x4.demote_f64x2_zero(f64x2.sub(pi, upd)), 0);
+    }
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i * 4;
+    let pi = <f64>load<f32>(p + o);
+    const gi: f64 = l2 != 0 ? <f64>load<f32>(g + o) + l2 * pi : <f64>load<f32>(g + o);
+    pi *= decay;
+    const mi = <f32>(beta1 * <f64>load<f32>(m + o) + (1 - beta1) * gi);
+    store<f32>(m + o, mi);
+    let vi = <f32>(beta2 * <f64>load<f32>(v + o) + (1 - beta2) * gi * gi);
+    store<f32>(v + o, vi);
+    if (amsgrad) {
+      const vm = load<f32>(vmax + o);
+      if (vi > vm || isNaN(vi)) store<f32>(vmax + o, vi);
+      vi = load<f32>(vmax + o);
+    }
+    const denom = Math.sqrt(<f64>vi) * invBc2 + eps;
+    store<f32>(p + o, <f32>(pi - stepSize * (<f64>mi / denom)));
+  }
+}

@@ -2,10 +2,10 @@
 // are reached through `task`, which reads a descriptor the JS side wrote into memory and runs the
 // calling thread's share (tid of nth).
 import { gemmTask, GEMM_SCRATCH, gemmCols } from './gemm';
-import { binaryRows, copyRows, unaryRange } from './elementwise';
+import { adamRange, binaryRows, copyRows, unaryRange } from './elementwise';
 import { normBackwardCols, normBackwardRows, normRows, reduceCols, reduceRows, softmaxRows } from './rows';
 
-export { gemmCols, GEMM_SCRATCH, unaryRange, binaryRows, copyRows, reduceRows, reduceCols, softmaxRows, normRows, normBackwardRows, normBackwardCols };
+export { gemmCols, GEMM_SCRATCH, adamRange, unaryRange, binaryRows, copyRows, reduceRows, reduceCols, softmaxRows, normRows, normBackwardRows, normBackwardCols };
 
 /** First free byte after the module's static data: the JS allocator starts here. */
 export function heapBase(): usize {
@@ -41,6 +41,8 @@ export function task(d: usize, tid: i32, nth: i32): void {
       load<u32>(d, 28), load<u32>(d, 32), load<u32>(d, 36), lo, hi); break;
     case 10: normBackwardCols(load<i32>(d, 8) != 0, load<u32>(d, 12), load<i32>(d, 16), load<i32>(d, 20), load<u32>(d, 24),
       load<u32>(d, 28), load<u32>(d, 32), load<u32>(d, 36), load<u32>(d, 40), lo, hi); break;
+    case 11: adamRange(load<u32>(d, 8), load<u32>(d, 12), load<u32>(d, 16), load<u32>(d, 20), load<u32>(d, 24), d + 64,
+      load<i32>(d, 28), lo, hi); break;
     default: break;
   }
 }

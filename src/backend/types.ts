@@ -59,6 +59,15 @@ export interface Conv1dArgs {
   kernel: number; groups: number; stride: number; padLeft: number; dilation: number;
 }
 
+/** One Adam/AdamW step over a float32 parameter (see src/optim/adam.ts for the definition). */
+export interface AdamArgs {
+  p: Buffer; g: Buffer; m: Buffer; v: Buffer; vmax: Buffer | null;
+  lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
+  decoupled: boolean;
+  /** Bias corrections 1 - beta1^t and sqrt(1 - beta2^t). */
+  bc1: number; bc2Sqrt: number;
+}
+
 /**
  * The kernel set every backend provides. Kernels write into buffers allocated by the caller, so
  * a backend can reuse memory; they never allocate tensors themselves. `ref` implements all of it
@@ -126,4 +135,10 @@ export interface Backend {
   /** Gradients of conv1d (each output buffer overwritten; null skips it). */
   conv1dBackward(x: Buffer, w: Buffer, dy: Buffer, dx: Buffer | null, dw: Buffer | null,
     db: Buffer | null, args: Conv1dArgs): void;
+
+  /**
+   * Optional fused optimizer step on float32 buffers. When absent, the optimizer runs its own
+   * loop on host views (that loop is the definition; a kernel must match it bit for bit).
+   */
+  adamUpdate?(args: AdamArgs): void;
 }

@@ -1,4 +1,5 @@
 import type { TypedArray } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError } from '../errors.js';
 import type { HyperSource } from './optimizer.js';
 import { Optimizer } from './optimizer.js';
@@ -83,13 +84,25 @@ export abstract class AdamBase extends Optimizer<AdamConfig> {
     return c.amsgrad ? ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['exp_avg', 'exp_avg_sq'];
   }
 
+  protected override fusedUpdate(p: Tensor, g: Tensor, slots: Tensor[], lr: number, step: number): boolean {
+    const kernel = p.backend.adamUpdate;
+    if (!kernel || p.dtype !== 'float32' || g.dtype !== 'float32' || g.backend !== p.backend) return false;
+    const { beta1, beta2, eps, weightDecay, amsgrad } = this.config;
+    kernel.call(p.backend, {
+      p: p.buffer, g: g.buffer, m: slots[0]!.buffer, v: slots[1]!.buffer, vmax: amsgrad ? slots[2]!.buffer : null,
+      lr, beta1, beta2, eps, weightDecay, decoupled: this.decoupled,
+      bc1: 1 - beta1 ** step, bc2Sqrt: Math.sqrt(1 - beta2 ** step),
+    });
+    return true;
+  }
+
   protected override update(p: FloatArray, g: TypedArray, slots: FloatArray[], lr: number, step: number): void {
     const { beta1, beta2, eps, weightDecay, amsgrad } = this.config;
     const m = slots[0]!;
     const v = slots[1]!;
     const vmax = amsgrad ? slots[2]! : null;
     const bc1 = 1 - beta1 ** step;
-    const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
+    const invBc2 = 1 / Math.sqrt(1 - beta2 ** step);
     const stepSize = lr / bc1;
     const decay = this.decoupled ? 1 - lr * weightDecay : 1;
     const l2 = this.decoupled ? 0 : weightDecay;
@@ -105,7 +118,8 @@ export abstract class AdamBase extends Optimizer<AdamConfig> {
         if (vi > vmax[i]! || Number.isNaN(vi)) vmax[i] = vi;
         vi = vmax[i]!;
       }
-      const denom = Math.sqrt(vi) / bc2Sqrt + eps;
+      // Multiply by 1/sqrt(1 - beta2^t) (one divide less per element; wasm's kernel does the same).
+      const denom = Math.sqrt(vi) * invBc2 + eps;
       p[i] = pi - stepSize * (m[i]! / denom);
     }
   }

@@ -84,6 +84,14 @@ export abstract class Optimizer<C extends HyperParams = HyperParams> {
    */
   protected abstract update(param: FloatArray, grad: TypedArray, slots: FloatArray[], lr: number, step: number): void;
 
+  /**
+   * Runs the step with a backend kernel when the backend has one for this optimizer and dtype;
+   * returns false to fall back to `update`. The kernel must match `update` bit for bit.
+   */
+  protected fusedUpdate(_param: Tensor, _grad: Tensor, _slots: Tensor[], _lr: number, _step: number): boolean {
+    return false;
+  }
+
   /** Number of completed steps. */
   get stepCount(): number {
     return this.steps;
@@ -118,7 +126,7 @@ export abstract class Optimizer<C extends HyperParams = HyperParams> {
     this.entries.forEach((e, i) => {
       // Views are taken right before use and nothing is allocated in between (wasm memory may grow).
       const g = gs[i]!;
-      this.update(floatView(e.param), anyView(g), e.slots.map(floatView), lr, t);
+      if (!this.fusedUpdate(e.param, g, e.slots, lr, t)) this.update(floatView(e.param), anyView(g), e.slots.map(floatView), lr, t);
     });
     this.steps = t;
   }

@@ -1,4 +1,4 @@
-import type { Backend, Buffer, MatmulArgs, NormArgs, Strided } from '../types.js';
+import type { AdamArgs, Backend, Buffer, MatmulArgs, NormArgs, Strided } from '../types.js';
 import type { DType } from '../../tensor/dtype.js';
 import { bytesPerElement } from '../../tensor/dtype.js';
 import { createRefBackend } from '../ref/index.js';
@@ -125,6 +125,13 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
       if (!isF32(x, out) || inner !== 1) return ref.softmax(x, outer, n, inner, log, out);
       put(Task.Softmax, outer, ptr(x), n, log ? 1 : 0, ptr(out));
       run(outer * n, MIN_ELEMS_PER_THREAD / 4);
+    },
+
+    adamUpdate(a: AdamArgs): void {
+      put(Task.Adam, a.p.size, ptr(a.p), ptr(a.g), ptr(a.m), ptr(a.v), a.vmax ? ptr(a.vmax) : 0, (a.decoupled ? 1 : 0) | (a.vmax ? 2 : 0));
+      const h = (desc + 64) >> 3;
+      [a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.bc1, a.bc2Sqrt].forEach((v, i) => (f64[h + i] = v));
+      run(a.p.size, MIN_ELEMS_PER_THREAD);
     },
 
     layerNorm(a: NormArgs, out, mean, rstd): void {

@@ -14,7 +14,7 @@ export const REDUCE_CODES = ['sum', 'max', 'min'] as const;
 /** Task kinds understood by `task` in kernels/index.ts. */
 export const enum Task {
   Gemm = 1, Unary = 2, Binary = 3, Copy = 4, ReduceRows = 5, ReduceCols = 6, Softmax = 7,
-  Norm = 8, NormBackRows = 9, NormBackCols = 10,
+  Norm = 8, NormBackRows = 9, NormBackCols = 10, Adam = 11,
 }
 
 /** Largest rank the strided kernels take (shape and strides live in 8-word slots). */
