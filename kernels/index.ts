@@ -3,6 +3,8 @@
 // calling thread's share (tid of nth).
 import { gemmTask, GEMM_SCRATCH, gemmCols } from './gemm';
 import { adamRange, binaryRows, copyRows, unaryRange } from './elementwise';
+import { argmax, castF32I32, cumsum, gather, indexAdd, indexSelect, scatterAdd, scatterRows, whereRows } from './gather';
+import { conv1dDwRows, conv1dDxRows, conv1dRows } from './conv';
 import { normBackwardCols, normBackwardRows, normRows, reduceCols, reduceRows, softmaxRows } from './rows';
 
 export { gemmCols, GEMM_SCRATCH, adamRange, unaryRange, binaryRows, copyRows, reduceRows, reduceCols, softmaxRows, normRows, normBackwardRows, normBackwardCols };
@@ -43,6 +45,19 @@ export function task(d: usize, tid: i32, nth: i32): void {
       load<u32>(d, 28), load<u32>(d, 32), load<u32>(d, 36), load<u32>(d, 40), lo, hi); break;
     case 11: adamRange(load<u32>(d, 8), load<u32>(d, 12), load<u32>(d, 16), load<u32>(d, 20), load<u32>(d, 24), d + 64,
       load<i32>(d, 28), lo, hi); break;
+    case 12: indexSelect(load<u32>(d, 8), load<i32>(d, 12), load<i32>(d, 16), load<i32>(d, 20), load<u32>(d, 24), load<i32>(d, 28), load<u32>(d, 32)); break;
+    case 13: indexAdd(load<u32>(d, 8), load<i32>(d, 12), load<i32>(d, 16), load<i32>(d, 20), load<u32>(d, 24), load<i32>(d, 28), load<u32>(d, 32), lo, hi); break;
+    case 14: gather(load<u32>(d, 8), load<i32>(d, 12), load<i32>(d, 16), load<i32>(d, 20), load<u32>(d, 24), load<i32>(d, 28), load<u32>(d, 32)); break;
+    case 15: scatterAdd(load<u32>(d, 8), load<i32>(d, 12), load<i32>(d, 16), load<i32>(d, 20), load<u32>(d, 24), load<i32>(d, 28), load<u32>(d, 32)); break;
+    case 16: cumsum(load<u32>(d, 8), load<i32>(d, 12), load<i32>(d, 16), load<i32>(d, 20), load<i32>(d, 24) != 0, load<u32>(d, 28)); break;
+    case 17: argmax(load<u32>(d, 8), load<i32>(d, 12), load<i32>(d, 16), load<i32>(d, 20), load<u32>(d, 24)); break;
+    case 18: castF32I32(load<u32>(d, 8), load<u32>(d, 12), load<i32>(d, 16), load<i32>(d, 20) != 0); break;
+    case 19: scatterRows(load<i32>(d, 8), d + 64, load<u32>(d, 12), load<u32>(d, 16), d + 96, lo, hi, load<i32>(d, 20)); break;
+    case 20: whereRows(load<i32>(d, 8), d + 64, load<u32>(d, 12), d + 96, load<i32>(d, 16) != 0, load<u32>(d, 20), d + 128,
+      load<u32>(d, 24), d + 160, load<u32>(d, 28), lo, hi); break;
+    case 21: conv1dRows(load<u32>(d, 8), load<u32>(d, 12), load<u32>(d, 16), load<u32>(d, 20), d + 64, lo, hi); break;
+    case 22: conv1dDxRows(load<u32>(d, 8), load<u32>(d, 12), load<u32>(d, 16), d + 64, lo, hi); break;
+    case 23: conv1dDwRows(load<u32>(d, 8), load<u32>(d, 12), load<u32>(d, 16), load<u32>(d, 20), d + 64, lo, hi); break;
     default: break;
   }
 }

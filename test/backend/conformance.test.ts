@@ -325,7 +325,7 @@ test('wasm heap reuses freed blocks and a training loop leaks no wasm memory', (
   const x = rc.randn([8, 16], { rng: rngLocal });
   const y = rc.tensor(Int32Array.from({ length: 8 }, (_, i) => i % 4), [8], { dtype: 'int32' });
   const stepOnce = (): void => {
-    const { value, grads } = rc.valueAndGrad(() => rc.crossEntropy(model.forward(x), y))(model.parameterRecord());
+    const { value, grads } = rc.valueAndGrad((_p: Record<string, rc.Tensor>) => rc.crossEntropy(model.forward(x), y))(model.parameterRecord());
     opt.step(grads);
     rc.dispose([value, grads]);
   };

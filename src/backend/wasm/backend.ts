@@ -1,4 +1,4 @@
-import type { AdamArgs, Backend, Buffer, MatmulArgs, NormArgs, Strided } from '../types.js';
+import type { AdamArgs, Backend, Buffer, Conv1dArgs, MatmulArgs, NormArgs, Strided } from '../types.js';
 import type { DType } from '../../tensor/dtype.js';
 import { bytesPerElement } from '../../tensor/dtype.js';
 import { createRefBackend } from '../ref/index.js';
@@ -127,6 +127,94 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
       run(outer * n, MIN_ELEMS_PER_THREAD / 4);
     },
 
+    scatterStrided(src, dst, shape): void {
+      if (shape.length > MAX_RANK || src.dtype !== dst.buf.dtype) return ref.scatterStrided(src, dst, shape);
+      const n = shape.length ? shape[shape.length - 1]! : 1;
+      const rows = n === 0 ? 0 : src.size / n;
+      put(Task.Scatter, rows, shape.length, ptr(src), addr(dst), bytesPerElement(src.dtype));
+      putArray(64, shape);
+      putArray(96, dst.strides);
+      // One thread: strided destinations of different rows could share cache lines, and this is cheap.
+      run(0, 1);
+    },
+
+    where(c, a, b, out, shape): void {
+      if (!isF32(a.buf, b.buf, out) || c.buf.dtype === 'float64' || shape.length > MAX_RANK) return ref.where(c, a, b, out, shape);
+      const n = shape.length ? shape[shape.length - 1]! : 1;
+      put(Task.Where, n === 0 ? 0 : out.size / n, shape.length, addr(c), c.buf.dtype === 'int32' ? 1 : 0, addr(a), addr(b), ptr(out));
+      putArray(64, shape);
+      putArray(96, c.strides);
+      putArray(128, a.strides);
+      putArray(160, b.strides);
+      run(out.size, MIN_ELEMS_PER_THREAD);
+    },
+
+    cast(x, out): void {
+      const toInt = x.dtype === 'float32' && out.dtype === 'int32';
+      if (!toInt && !(x.dtype === 'int32' && out.dtype === 'float32')) return ref.cast(x, out);
+      put(Task.Cast, 1, ptr(x), ptr(out), out.size, toInt ? 1 : 0);
+      run(0, 1);
+    },
+
+    argmax(x, outer, n, inner, out): void {
+      if (!isF32(x)) return ref.argmax(x, outer, n, inner, out);
+      put(Task.Argmax, 1, ptr(x), outer, n, inner, ptr(out));
+      run(0, 1);
+    },
+
+    cumsum(x, outer, n, inner, reverse, out): void {
+      if (!isF32(x, out)) return ref.cumsum(x, outer, n, inner, reverse, out);
+      put(Task.Cumsum, 1, ptr(x), outer, n, inner, reverse ? 1 : 0, ptr(out));
+      run(0, 1);
+    },
+
+    indexSelect(x, outer, n, inner, index, out): void {
+      if (!isF32(x, out)) return ref.indexSelect(x, outer, n, inner, index, out);
+      put(Task.IndexSelect, 1, ptr(x), outer, n, inner, ptr(index), index.size, ptr(out));
+      run(0, 1);
+    },
+
+    indexAdd(src, outer, n, inner, index, out): void {
+      if (!isF32(src, out)) return ref.indexAdd(src, outer, n, inner, index, out);
+      // Threads split the feature columns, so repeated indices accumulate in the same order.
+      put(Task.IndexAdd, inner, ptr(src), outer, n, inner, ptr(index), index.size, ptr(out));
+      run(outer * index.size * inner, MIN_ELEMS_PER_THREAD);
+    },
+
+    gather(x, outer, n, inner, index, m, out): void {
+      if (!isF32(x, out)) return ref.gather(x, outer, n, inner, index, m, out);
+      put(Task.Gather, 1, ptr(x), outer, n, inner, ptr(index), m, ptr(out));
+      run(0, 1);
+    },
+
+    scatterAdd(src, outer, n, inner, index, m, out): void {
+      if (!isF32(src, out)) return ref.scatterAdd(src, outer, n, inner, index, m, out);
+      put(Task.ScatterAdd, 1, ptr(src), outer, n, inner, ptr(index), m, ptr(out));
+      run(0, 1);
+    },
+
+    conv1d(x, w, bias, out, a): void {
+      if (!isF32(x, w, out)) return ref.conv1d(x, w, bias, out, a);
+      put(Task.Conv, a.batch * a.cout, ptr(x), ptr(w), bias ? ptr(bias) : 0, ptr(out));
+      putConvArgs(a);
+      run(a.batch * a.cout * a.outLength * a.cin / a.groups * a.kernel, MIN_FLOPS_PER_THREAD);
+    },
+
+    conv1dBackward(x, w, dy, dx, dw, db, a): void {
+      if (!isF32(x, w, dy)) return ref.conv1dBackward(x, w, dy, dx, dw, db, a);
+      const work = a.batch * a.cout * a.outLength * a.cin / a.groups * a.kernel;
+      if (dx) {
+        put(Task.ConvDx, a.batch * a.cin, ptr(w), ptr(dy), ptr(dx));
+        putConvArgs(a);
+        run(work, MIN_FLOPS_PER_THREAD);
+      }
+      if (dw || db) {
+        put(Task.ConvDw, a.cout * (a.cin / a.groups), ptr(x), ptr(dy), dw ? ptr(dw) : 0, db ? ptr(db) : 0);
+        putConvArgs(a);
+        run(work, MIN_FLOPS_PER_THREAD);
+      }
+    },
+
     adamUpdate(a: AdamArgs): void {
       put(Task.Adam, a.p.size, ptr(a.p), ptr(a.g), ptr(a.m), ptr(a.v), a.vmax ? ptr(a.vmax) : 0, (a.decoupled ? 1 : 0) | (a.vmax ? 2 : 0));
       const h = (desc + 64) >> 3;
@@ -151,6 +239,10 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
       normBackward(true, a, dy, rstd, rstd, dx, dw, null);
     },
   };
+
+  function putConvArgs(a: Conv1dArgs): void {
+    putArray(64, [a.batch, a.cin, a.cout, a.length, a.outLength, a.kernel, a.groups, a.stride, a.padLeft, a.dilation]);
+  }
 
   function normForward(rms: boolean, a: NormArgs, out: Buffer, mean: Buffer, rstd: Buffer): void {
     put(Task.Norm, a.rows, rms ? 1 : 0, ptr(a.x), a.n, 0);
