@@ -9,6 +9,7 @@ export const NR: i32 = 8;
 export const KC: i32 = 256;
 export const MC: i32 = 64;
 export const NC: i32 = 2048;
+export const DIRECT_B_MAX_M: i32 = 16;
 
 /** Scratch bytes each thread needs for packing (A block + edge tile + B panel). */
 export const GEMM_SCRATCH: i32 = (MC * KC + MR * NR + KC * NC) * 4;
@@ -67,7 +68,7 @@ function packA(a: usize, lda: i32, transA: bool, i0: i32, mc: i32, k0: i32, kc: 
 // unless `accumulate`), writing only the h x w valid corner.
 // @ts-ignore: decorator
 @inline
-function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, h: i32, w: i32, add: bool, t: usize): void {
+function micro(pa: usize, pb: usize, bstride: usize, kc: i32, c: usize, ldc: i32, h: i32, w: i32, add: bool, t: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
@@ -88,7 +89,7 @@ function micro(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, h: i32, w: i32
     c30 = f32x4.add(c30, f32x4.mul(a, b0));
     c31 = f32x4.add(c31, f32x4.mul(a, b1));
     pa += 16;
-    pb += 32;
+    pb += bstride;
   }
   if (h == MR && w == NR) {
     const r0 = c, r1 = c + <usize>ldc * 4, r2 = c + <usize>ldc * 8, r3 = c + <usize>ldc * 12;
@@ -141,21 +142,27 @@ export function gemmCols(
   const packABuf = scratch;
   const tile = scratch + <usize>(MC * KC) * 4;
   const packBBuf = tile + <usize>(MR * NR) * 4;
+  // Packing B pays off only when its panels are reused across many rows of A.
+  const directB = !transB && m <= DIRECT_B_MAX_M;
   for (let jc = n0; jc < n1; jc += NC) {
     const nc = min(NC, n1 - jc);
     for (let k0 = 0; k0 < k; k0 += KC) {
       const kc = min(KC, k - k0);
       const add = accumulate || k0 > 0;
-      packB(b, ldb, transB, k0, kc, jc, nc, packBBuf);
+      if (!directB) packB(b, ldb, transB, k0, kc, jc, nc, packBBuf);
+      else if (nc % NR != 0) packB(b, ldb, transB, k0, kc, jc + nc - nc % NR, nc % NR, packBBuf + <usize>((nc - nc % NR) * kc) * 4);
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = min(MC, m - i0);
         packA(a, lda, transA, i0, mc, k0, kc, packABuf);
         for (let jp = 0; jp < nc; jp += NR) {
           const w = min(NR, nc - jp);
-          const pb = packBBuf + <usize>(jp * kc) * 4;
+          // Few rows of A: read full-width row-major B tiles in place instead of packing them.
+          const direct = directB && w == NR;
+          const pb = direct ? b + (<usize>k0 * n + jc + jp) * 4 : packBBuf + <usize>(jp * kc) * 4;
+          const bstride: usize = direct ? <usize>n * 4 : <usize>NR * 4;
           for (let ip = 0; ip < mc; ip += MR) {
             const h = min(MR, mc - ip);
-            micro(packABuf + <usize>(ip * kc) * 4, pb, kc, c + (<usize>(i0 + ip) * n + jc + jp) * 4, n, h, w, add, tile);
+            micro(packABuf + <usize>(ip * kc) * 4, pb, bstride, kc, c + (<usize>(i0 + ip) * n + jc + jp) * 4, n, h, w, add, tile);
           }
         }
       }
