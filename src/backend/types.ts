@@ -44,6 +44,8 @@ export interface MatmulArgs {
   aBatchStride: number; bBatchStride: number;
   /** Accumulate into `out` instead of overwriting (used for weight gradients). */
   accumulate?: boolean;
+  /** Element offsets into a, b and out (default 0): lets recurrent kernels address one time step. */
+  aOffset?: number; bOffset?: number; outOffset?: number;
 }
 
 /** Arguments of the normalisation kernels, over rows of length `n`. */
@@ -66,6 +68,48 @@ export interface AdamArgs {
   decoupled: boolean;
   /** Bias corrections 1 - beta1^t and sqrt(1 - beta2^t). */
   bc1: number; bc2Sqrt: number;
+}
+
+/** Recurrent cells with fused pointwise step kernels (gate orders as in PyTorch / xLSTM). */
+export type CellKind = 'rnnTanh' | 'rnnRelu' | 'lstm' | 'gru' | 'slstm' | 'leakyTanh' | 'leakyRelu';
+
+/**
+ * One time step of a cell's pointwise part for a batch, after the GEMMs. Offsets are in elements.
+ * Layouts: gates [B, G*H] with gate blocks of H (LSTM i,f,g,o; GRU r,z,n; sLSTM i,f,z,o);
+ * states [B, H]; cell states `s` [S, B, H] (LSTM S=1: c; sLSTM S=3: c, n, m; others S=0).
+ * A sequence whose `mask` entry is 0 at this step keeps its state (h and s copied through).
+ */
+export interface CellStepArgs {
+  batch: number; hidden: number;
+  /** Input pre-activations x W_ih^T + b_ih. */
+  gx: Buffer; gxOff: number;
+  /** Recurrent pre-activations h W_hh^T + b_hh. */
+  gh: Buffer; ghOff: number;
+  /** h buffer: previous state at hPrevOff; the step writes its output at hOutOff (LSTM: o*tanh(c)). */
+  h: Buffer; hPrevOff: number; hOutOff: number;
+  /** Cell states (null for RNN/GRU/leaky). */
+  s: Buffer | null; sPrevOff: number; sNextOff: number;
+  /** Activated gates kept for backward: [B, G*H] (GRU: plus the recurrent n pre-activation, [B, 4H]). */
+  cache: Buffer; cacheOff: number;
+  /** Per-sequence 1/0 (float32/64), or null when every sequence is active. */
+  mask: Buffer | null; maskOff: number;
+  /** LSTM peepholes [3, H] (i, f, o) or leaky-RNN rates alpha [H]; null otherwise. */
+  param: Buffer | null;
+}
+
+/** Backward of one step: reads dhOut (and dsNext) and writes the gate and state cotangents. */
+export interface CellBackwardArgs extends CellStepArgs {
+  /** Cotangent of this step's output h (LSTM: of o*tanh(c)) [B, H]. */
+  dh: Buffer; dhOff: number;
+  /** Cotangent of the cell states after this step, updated in place to the states before it. */
+  ds: Buffer | null; dsOff: number;
+  /** Writes d(x-part pre-activations) and d(recurrent pre-activations) [B, G*H] (equal except GRU's n). */
+  dgx: Buffer; dgxOff: number;
+  dgh: Buffer; dghOff: number;
+  /** Writes the direct part of d(previous h) [B, H] (GRU z*dh, leaky (1-alpha)*dh, frozen steps dh). */
+  dhPrev: Buffer; dhPrevOff: number;
+  /** Accumulates d(param) (peepholes or alpha), same shape as param. */
+  dparam: Buffer | null;
 }
 
 /**
@@ -141,4 +185,9 @@ export interface Backend {
    * loop on host views (that loop is the definition; a kernel must match it bit for bit).
    */
   adamUpdate?(args: AdamArgs): void;
+
+  /** Pointwise forward of one recurrent step (see CellStepArgs). */
+  cellForward(kind: CellKind, args: CellStepArgs): void;
+  /** Pointwise backward of one recurrent step (see CellBackwardArgs). */
+  cellBackward(kind: CellKind, args: CellBackwardArgs): void;
 }

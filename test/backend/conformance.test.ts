@@ -340,3 +340,20 @@ test('wasm heap reuses freed blocks and a training loop leaks no wasm memory', (
   rc.dispose([x, y]);
   rc.setBackend(process.env.RECURRENT_BACKEND ?? 'wasm');
 });
+
+test('strided kernels write exactly their shape into a larger output buffer', () => {
+  const src = randArr(24);
+  check('copy/scatter/binary/where into oversized buffers', (b, mk, out) => {
+    const outs: Buffer[] = [];
+    for (let k = 0; k < 4; k++) {
+      const o = out(48);
+      b.fill(o, 7);
+      outs.push(o);
+    }
+    b.copyStrided({ buf: mk(src), offset: 0, strides: [1, 4] }, outs[0]!, [4, 6]);
+    b.scatterStrided(mk(src), { buf: outs[1]!, offset: 2, strides: [1] }, [12]);
+    b.binary('mul', { buf: mk(src), offset: 0, strides: [6, 1] }, { buf: mk(src), offset: 0, strides: [0, 1] }, outs[2]!, [3, 6]);
+    b.where({ buf: mk(src), offset: 0, strides: [6, 1] }, { buf: mk(src), offset: 1, strides: [6, 1] }, { buf: mk(src), offset: 0, strides: [0, 0] }, outs[3]!, [2, 6]);
+    return outs;
+  });
+});

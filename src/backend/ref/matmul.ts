@@ -16,9 +16,9 @@ export function matmulKernel(args: MatmulArgs): void {
   const bcs = transB ? k : 1;
   const row = new Float64Array(n);
   for (let bi = 0; bi < batch; bi++) {
-    const ao = bi * aBatchStride;
-    const bo = bi * bBatchStride;
-    const co = bi * m * n;
+    const ao = (args.aOffset ?? 0) + bi * aBatchStride;
+    const bo = (args.bOffset ?? 0) + bi * bBatchStride;
+    const co = (args.outOffset ?? 0) + bi * m * n;
     for (let i = 0; i < m; i++) {
       row.fill(0);
       for (let p = 0; p < k; p++) {

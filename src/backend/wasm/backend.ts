@@ -7,6 +7,13 @@ import type { ThreadPool } from './pool.js';
 import type { KernelExports } from './kernels.js';
 import { BINARY_CODES, MAX_RANK, REDUCE_CODES, Task, UNARY_CODES } from './kernels.js';
 
+/** Rows of `shape` viewed as [rows, last]: the unit strided kernels split over threads. */
+function rowsOf(shape: readonly number[]): number {
+  let rows = 1;
+  for (let i = 0; i < shape.length - 1; i++) rows *= shape[i]!;
+  return shape.length && shape[shape.length - 1] === 0 ? 0 : rows;
+}
+
 // Work (elements or multiply-adds) below which a kernel runs on one thread: waking a worker
 // costs tens of microseconds.
 const MIN_ELEMS_PER_THREAD = 32768;
@@ -81,7 +88,7 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
 
     matmul(a: MatmulArgs): void {
       if (!isF32(a.a, a.b, a.out)) return ref.matmul(a);
-      put(Task.Gemm, ptr(a.a), ptr(a.b), ptr(a.out), a.batch, a.m, a.n, a.k, a.transA ? 1 : 0, a.transB ? 1 : 0,
+      put(Task.Gemm, ptr(a.a) + (a.aOffset ?? 0) * 4, ptr(a.b) + (a.bOffset ?? 0) * 4, ptr(a.out) + (a.outOffset ?? 0) * 4, a.batch, a.m, a.n, a.k, a.transA ? 1 : 0, a.transB ? 1 : 0,
         a.accumulate ? 1 : 0, a.aBatchStride, a.bBatchStride, scratch);
       run(a.batch * a.m * a.n * a.k, MIN_FLOPS_PER_THREAD);
     },
@@ -95,8 +102,7 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
 
     binary(op, a, b, out, shape): void {
       if (!isF32(a.buf, b.buf, out) || shape.length > MAX_RANK) return ref.binary(op, a, b, out, shape);
-      const n = shape.length ? shape[shape.length - 1]! : 1;
-      const rows = n === 0 ? 0 : out.size / n;
+      const rows = rowsOf(shape);
       put(Task.Binary, rows, BINARY_CODES.indexOf(op), shape.length, addr(a), addr(b), ptr(out));
       putArray(64, shape);
       putArray(96, a.strides);
@@ -106,8 +112,7 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
 
     copyStrided(src, out, shape): void {
       if (shape.length > MAX_RANK || src.buf.dtype !== out.dtype) return ref.copyStrided(src, out, shape);
-      const n = shape.length ? shape[shape.length - 1]! : 1;
-      const rows = n === 0 ? 0 : out.size / n;
+      const rows = rowsOf(shape);
       put(Task.Copy, rows, shape.length, addr(src), ptr(out), bytesPerElement(out.dtype));
       putArray(64, shape);
       putArray(96, src.strides);
@@ -129,8 +134,7 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
 
     scatterStrided(src, dst, shape): void {
       if (shape.length > MAX_RANK || src.dtype !== dst.buf.dtype) return ref.scatterStrided(src, dst, shape);
-      const n = shape.length ? shape[shape.length - 1]! : 1;
-      const rows = n === 0 ? 0 : src.size / n;
+      const rows = rowsOf(shape);
       put(Task.Scatter, rows, shape.length, ptr(src), addr(dst), bytesPerElement(src.dtype));
       putArray(64, shape);
       putArray(96, dst.strides);
@@ -140,8 +144,7 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
 
     where(c, a, b, out, shape): void {
       if (!isF32(a.buf, b.buf, out) || c.buf.dtype === 'float64' || shape.length > MAX_RANK) return ref.where(c, a, b, out, shape);
-      const n = shape.length ? shape[shape.length - 1]! : 1;
-      put(Task.Where, n === 0 ? 0 : out.size / n, shape.length, addr(c), c.buf.dtype === 'int32' ? 1 : 0, addr(a), addr(b), ptr(out));
+      put(Task.Where, rowsOf(shape), shape.length, addr(c), c.buf.dtype === 'int32' ? 1 : 0, addr(a), addr(b), ptr(out));
       putArray(64, shape);
       putArray(96, c.strides);
       putArray(128, a.strides);

@@ -1,0 +1,56 @@
+import type { Tensor } from '../../tensor/tensor.js';
+import { ArgumentError } from '../../errors.js';
+import { RecurrentLayer } from './layer.js';
+import type { RecurrentOptions } from './layer.js';
+
+/** State of RNN, GRU and LeakyRNN: h [L*D, B, H]. */
+export interface HState { h: Tensor; [k: string]: Tensor }
+/** State of LSTM: h [L*D, B, Hout] and c [L*D, B, H]. */
+export interface LSTMState { h: Tensor; c: Tensor; [k: string]: Tensor }
+/** State of sLSTM: h, cell c, normaliser n and stabiliser m, each [L*D, B, H]. */
+export interface SLSTMState { h: Tensor; c: Tensor; n: Tensor; m: Tensor; [k: string]: Tensor }
+
+/** Elman RNN, h = act(x W_ih^T + b_ih + h W_hh^T + b_hh) with act tanh (default) or relu. */
+export class RNN extends RecurrentLayer<HState> {
+  constructor(opts: RecurrentOptions & { nonlinearity?: 'tanh' | 'relu' }) {
+    const nl = opts?.nonlinearity ?? 'tanh';
+    if (nl !== 'tanh' && nl !== 'relu') throw new ArgumentError('RNN', `nonlinearity must be 'tanh' or 'relu', got ${String(nl)}`);
+    super(nl === 'tanh' ? 'rnnTanh' : 'rnnRelu', 'RNN', opts, []);
+  }
+}
+
+/** GRU in PyTorch's convention (gates r, z, n; b_hn inside the reset gate). */
+export class GRU extends RecurrentLayer<HState> {
+  constructor(opts: RecurrentOptions) {
+    super('gru', 'GRU', opts, []);
+  }
+}
+
+/** LSTM (gates i, f, g, o) with optional projection (`projSize`, PyTorch's proj_size) and peepholes. */
+export class LSTM extends RecurrentLayer<LSTMState> {
+  constructor(opts: RecurrentOptions & { projSize?: number; peepholes?: boolean }) {
+    super('lstm', 'LSTM', opts, ['c'], { projSize: opts?.projSize ?? 0, peepholes: opts?.peepholes ?? false });
+  }
+}
+
+/**
+ * sLSTM (xLSTM): gates i, f, z, o with exponential input gate and sigmoid forget gate in log space,
+ * stabiliser m, normaliser n; h = o * c / n. With `heads` > 1 the recurrent matrix is block-diagonal.
+ */
+export class SLSTM extends RecurrentLayer<SLSTMState> {
+  constructor(opts: RecurrentOptions) {
+    super('slstm', 'SLSTM', opts, ['c', 'n', 'm']);
+  }
+}
+
+/**
+ * Leaky (tau-) RNN: h = (1 - 1/tau) h' + (1/tau) act(x W_ih^T + b_ih + h' W_hh^T + b_hh) with a
+ * trainable time constant tau = 1 + exp(log_tau) >= 1 per neuron.
+ */
+export class LeakyRNN extends RecurrentLayer<HState> {
+  constructor(opts: RecurrentOptions & { nonlinearity?: 'tanh' | 'relu' }) {
+    const nl = opts?.nonlinearity ?? 'tanh';
+    if (nl !== 'tanh' && nl !== 'relu') throw new ArgumentError('LeakyRNN', `nonlinearity must be 'tanh' or 'relu', got ${String(nl)}`);
+    super(nl === 'tanh' ? 'leakyTanh' : 'leakyRelu', 'LeakyRNN', opts, []);
+  }
+}

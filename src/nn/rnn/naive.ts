@@ -1,0 +1,107 @@
+import type { CellKind } from '../../backend/types.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { add, exp, logSigmoid, maximum, mul, relu, sigmoid, sub, tanh, div, where } from '../../ops/elementwise.js';
+import { linear } from '../../ops/linalg.js';
+import { narrow, reshape, split, stack, unsqueeze } from '../../ops/movement.js';
+import { noGrad } from '../../autodiff/tape.js';
+import { CELL_SHAPE } from '../../backend/ref/cells.js';
+import type { SequenceInputs, SequenceOutputs } from './fused.js';
+
+/** Weights of one layer-direction as the step functions see them. */
+export interface CellWeights {
+  wIh: Tensor; wHh: Tensor; bIh: Tensor | null; bHh: Tensor | null;
+  param: Tensor | null; wHr: Tensor | null;
+}
+
+/** State of one layer-direction: h [B, Hout] and the cell states (LSTM [c], sLSTM [c, n, m]). */
+export interface CellState {
+  h: Tensor;
+  s: Tensor[];
+}
+
+const pre = (x: Tensor, w: Tensor, b: Tensor | null): Tensor => linear(x, w, b);
+
+/**
+ * One step of a cell written with differentiable ops: the specification the fused kernels are
+ * tested against, and the streaming `step` of the layers.
+ */
+export function cellStep(kind: CellKind, x: Tensor, st: CellState, w: CellWeights): CellState {
+  const G = CELL_SHAPE[kind].gates;
+  const ax = pre(x, w.wIh, w.bIh);
+  const ah = pre(st.h, w.wHh, w.bHh);
+  switch (kind) {
+    case 'rnnTanh':
+    case 'rnnRelu': {
+      const a = add(ax, ah);
+      return { h: kind === 'rnnTanh' ? tanh(a) : relu(a), s: [] };
+    }
+    case 'leakyTanh':
+    case 'leakyRelu': {
+      const a = add(ax, ah);
+      const v = kind === 'leakyTanh' ? tanh(a) : relu(a);
+      // h = (1 - alpha) h' + alpha v
+      return { h: add(st.h, mul(w.param!, sub(v, st.h))), s: [] };
+    }
+    case 'lstm': {
+      const a = add(ax, ah);
+      const [ai, af, ag, ao] = split(a, G, -1) as [Tensor, Tensor, Tensor, Tensor];
+      const cPrev = st.s[0]!;
+      const p = w.param ? (split(w.param, 3, 0).map((t) => reshape(t, [-1])) as [Tensor, Tensor, Tensor]) : null;
+      const i = sigmoid(p ? add(ai, mul(p[0], cPrev)) : ai);
+      const f = sigmoid(p ? add(af, mul(p[1], cPrev)) : af);
+      const g = tanh(ag);
+      const c = add(mul(f, cPrev), mul(i, g));
+      const o = sigmoid(p ? add(ao, mul(p[2], c)) : ao);
+      const u = mul(o, tanh(c));
+      return { h: w.wHr ? linear(u, w.wHr, null) : u, s: [c] };
+    }
+    case 'gru': {
+      const [xr, xz, xn] = split(ax, G, -1) as [Tensor, Tensor, Tensor];
+      const [hr, hz, hn] = split(ah, G, -1) as [Tensor, Tensor, Tensor];
+      const r = sigmoid(add(xr, hr));
+      const z = sigmoid(add(xz, hz));
+      const n = tanh(add(xn, mul(r, hn)));
+      return { h: add(n, mul(z, sub(st.h, n))), s: [] };
+    }
+    case 'slstm': {
+      const a = add(ax, ah);
+      const [it, ft, zt, ot] = split(a, G, -1) as [Tensor, Tensor, Tensor, Tensor];
+      const [cPrev, nPrev, mPrev] = st.s as [Tensor, Tensor, Tensor];
+      const lf = logSigmoid(ft);
+      // The stabiliser m only rescales c and n; it carries no gradient (as in xLSTM).
+      const m = noGrad(() => maximum(add(lf, mPrev), it));
+      const ig = exp(sub(it, m));
+      const fg = exp(sub(add(lf, mPrev), m));
+      const c = add(mul(fg, cPrev), mul(ig, tanh(zt)));
+      const n = add(mul(fg, nPrev), ig);
+      return { h: div(mul(sigmoid(ot), c), n), s: [c, n, m] };
+    }
+  }
+}
+
+/**
+ * The naive whole-sequence pass: `cellStep` scanned over time through the tape, with frozen
+ * state and zero output where `mask` is 0. Same signature and results as `fusedSequence`.
+ */
+export function naiveSequence(inp: SequenceInputs): SequenceOutputs {
+  const T = inp.x.shape[0]!;
+  const S = CELL_SHAPE[inp.kind].states;
+  const w: CellWeights = { wIh: inp.wIh, wHh: inp.wHh, bIh: inp.bIh, bHh: inp.bHh, param: inp.param, wHr: inp.wHr };
+  let st: CellState = { h: inp.h0, s: S ? split(inp.s0!, S, 0).map((t) => reshape(t, t.shape.slice(1))) : [] };
+  const ys: Tensor[] = new Array<Tensor>(T);
+  for (let q = 0; q < T; q++) {
+    const t = inp.reverse ? T - 1 - q : q;
+    const xt = reshape(narrow(inp.x, 0, t, 1), inp.x.shape.slice(1));
+    const next = cellStep(inp.kind, xt, st, w);
+    if (inp.mask) {
+      const m = unsqueeze(reshape(narrow(inp.mask, 0, t, 1), [-1]), 1);
+      const keep = (a: Tensor, b: Tensor): Tensor => where(m, a, b);
+      st = { h: keep(next.h, st.h), s: next.s.map((sv, k) => keep(sv, st.s[k]!)) };
+      ys[t] = where(m, st.h, 0);
+    } else {
+      st = next;
+      ys[t] = st.h;
+    }
+  }
+  return { y: stack(ys, 0), h: st.h, s: S ? stack(st.s, 0) : null };
+}

@@ -1,0 +1,37 @@
+import type { Tensor } from '../../tensor/tensor.js';
+import { narrow } from '../../ops/movement.js';
+import { clone } from '../../ops/movement.js';
+import { noGrad } from '../../autodiff/tape.js';
+import { ArgumentError } from '../../errors.js';
+import type { RecurrentLayer, RecurrentState } from './layer.js';
+
+/**
+ * Truncated BPTT: yields chunks of `chunk` steps of a long sequence together with the state from
+ * the previous chunk, detached (a copy made without recording), so each chunk's backward stops at
+ * its start. Call `next(state)` with the state your chunk produced.
+ *
+ *   const it = truncatedBptt(layer, x, 64);
+ *   for (let c = it.first(); c; c = it.next(c.state)) { ... train on layer.forward(c.x, c.state) ... }
+ */
+export function truncatedBptt<S extends RecurrentState>(layer: RecurrentLayer<S>, x: Tensor, chunk: number) {
+  if (!Number.isInteger(chunk) || chunk < 1) throw new ArgumentError('truncatedBptt', `chunk must be a positive integer, got ${chunk}`);
+  const timeAxis = layer.batchFirst ? 1 : 0;
+  const T = x.shape[timeAxis]!;
+  let start = 0;
+  const make = (state: S | null): { x: Tensor; state: S | null; start: number } | null => {
+    if (start >= T) return null;
+    const len = Math.min(chunk, T - start);
+    const c = { x: narrow(x, timeAxis, start, len), state, start };
+    start += len;
+    return c;
+  };
+  return {
+    first: () => make(null),
+    next: (state: S) => make(detach(state)),
+  };
+}
+
+/** A copy of every tensor of a state, made without recording (gradients stop here). */
+export function detach<S extends RecurrentState>(state: S): S {
+  return noGrad(() => Object.fromEntries(Object.entries(state).map(([k, t]) => [k, clone(t)]))) as S;
+}
