@@ -126,14 +126,14 @@ function micro(pa: usize, pb: usize, bstride: usize, kc: i32, c: usize, ldc: i32
 export function gemmCols(
   a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
   transA: bool, transB: bool, accumulate: bool,
-  n0: i32, n1: i32, scratch: usize,
+  n0: i32, n1: i32, scratch: usize, prepacked: usize,
 ): void {
   if (n1 <= n0 || m <= 0) return;
   if (k == 0) {
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + (<usize>i * n + n0) * 4, 0, <usize>(n1 - n0) * 4);
     return;
   }
-  if (m < MR) {
+  if (m < MR && prepacked == 0) {
     gemvRows(a, b, c, m, n, k, transA, transB, accumulate, n0, n1);
     return;
   }
@@ -143,13 +143,15 @@ export function gemmCols(
   const tile = scratch + <usize>(MC * KC) * 4;
   const packBBuf = tile + <usize>(MR * NR) * 4;
   // Packing B pays off only when its panels are reused across many rows of A.
-  const directB = !transB && m <= DIRECT_B_MAX_M;
+  const directB = prepacked == 0 && !transB && m <= DIRECT_B_MAX_M;
+  const npad = (n + NR - 1) / NR * NR;
   for (let jc = n0; jc < n1; jc += NC) {
     const nc = min(NC, n1 - jc);
     for (let k0 = 0; k0 < k; k0 += KC) {
       const kc = min(KC, k - k0);
       const add = accumulate || k0 > 0;
-      if (!directB) packB(b, ldb, transB, k0, kc, jc, nc, packBBuf);
+      if (prepacked != 0) { /* panels already laid out by packFull */ }
+      else if (!directB) packB(b, ldb, transB, k0, kc, jc, nc, packBBuf);
       else if (nc % NR != 0) packB(b, ldb, transB, k0, kc, jc + nc - nc % NR, nc % NR, packBBuf + <usize>((nc - nc % NR) * kc) * 4);
       for (let i0 = 0; i0 < m; i0 += MC) {
         const mc = min(MC, m - i0);
@@ -158,7 +160,8 @@ export function gemmCols(
           const w = min(NR, nc - jp);
           // Few rows of A: read full-width row-major B tiles in place instead of packing them.
           const direct = directB && w == NR;
-          const pb = direct ? b + (<usize>k0 * n + jc + jp) * 4 : packBBuf + <usize>(jp * kc) * 4;
+          const pb = prepacked != 0 ? prepacked + (<usize>k0 * npad + <usize>(jc + jp) * kc) * 4
+            : direct ? b + (<usize>k0 * n + jc + jp) * 4 : packBBuf + <usize>(jp * kc) * 4;
           const bstride: usize = direct ? <usize>n * 4 : <usize>NR * 4;
           for (let ip = 0; ip < mc; ip += MR) {
             const h = min(MR, mc - ip);
@@ -240,10 +243,11 @@ export function gemmTask(d: usize, tid: i32, nth: i32): void {
   const transA = load<i32>(d, 32) != 0, transB = load<i32>(d, 36) != 0, acc = load<i32>(d, 40) != 0;
   const sa = load<i32>(d, 44), sb = load<i32>(d, 48);
   const scratch = <usize>load<u32>(d, 52) + <usize>tid * GEMM_SCRATCH;
+  const prepacked = <usize>load<u32>(d, 56);
   const cs = <usize>m * n * 4;
   if (batch >= nth) {
     for (let bi = tid; bi < batch; bi += nth) {
-      gemmCols(a + <usize>bi * sa * 4, b + <usize>bi * sb * 4, c + <usize>bi * cs, m, n, k, transA, transB, acc, 0, n, scratch);
+      gemmCols(a + <usize>bi * sa * 4, b + <usize>bi * sb * 4, c + <usize>bi * cs, m, n, k, transA, transB, acc, 0, n, scratch, prepacked);
     }
     return;
   }
@@ -251,6 +255,25 @@ export function gemmTask(d: usize, tid: i32, nth: i32): void {
   const t0 = (tiles * tid) / nth, t1 = (tiles * (tid + 1)) / nth;
   const n0 = t0 * NR, n1 = min(n, t1 * NR);
   for (let bi = 0; bi < batch; bi++) {
-    gemmCols(a + <usize>bi * sa * 4, b + <usize>bi * sb * 4, c + <usize>bi * cs, m, n, k, transA, transB, acc, n0, n1, scratch);
+    gemmCols(a + <usize>bi * sa * 4, b + <usize>bi * sb * 4, c + <usize>bi * cs, m, n, k, transA, transB, acc, n0, n1, scratch, prepacked);
+  }
+}
+
+/** Bytes `packFull` needs for op(B) [k, n]. */
+export function packedBytes(k: i32, n: i32): i32 {
+  return k * ((n + NR - 1) / NR * NR) * 4;
+}
+
+/**
+ * Packs all of op(B) [k, n] once into the panel layout gemmCols reads (per KC block of rows, all
+ * NR-column panels), so a matrix used by many GEMMs (a recurrent weight, once per time step) is
+ * packed once per sequence instead of once per step.
+ */
+export function packFull(b: usize, k: i32, n: i32, transB: bool, dst: usize): void {
+  const ldb = transB ? k : n;
+  const npad = (n + NR - 1) / NR * NR;
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = min(KC, k - k0);
+    packB(b, ldb, transB, k0, kc, 0, n, dst + <usize>k0 * npad * 4);
   }
 }

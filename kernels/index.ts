@@ -1,13 +1,14 @@
 // Entry point of the wasm kernels: everything exported here is callable from JS. Threaded kernels
 // are reached through `task`, which reads a descriptor the JS side wrote into memory and runs the
 // calling thread's share (tid of nth).
-import { gemmTask, GEMM_SCRATCH, gemmCols } from './gemm';
+import { gemmTask, GEMM_SCRATCH, gemmCols, packFull, packedBytes } from './gemm';
 import { adamRange, binaryRows, copyRows, unaryRange } from './elementwise';
 import { argmax, castF32I32, cumsum, gather, indexAdd, indexSelect, scatterAdd, scatterRows, whereRows } from './gather';
 import { conv1dDwRows, conv1dDxRows, conv1dRows } from './conv';
+import { cellBackward, cellForward } from './cells';
 import { normBackwardCols, normBackwardRows, normRows, reduceCols, reduceRows, softmaxRows } from './rows';
 
-export { gemmCols, GEMM_SCRATCH, adamRange, unaryRange, binaryRows, copyRows, reduceRows, reduceCols, softmaxRows, normRows, normBackwardRows, normBackwardCols };
+export { gemmCols, packFull, packedBytes, GEMM_SCRATCH, adamRange, unaryRange, binaryRows, copyRows, reduceRows, reduceCols, softmaxRows, normRows, normBackwardRows, normBackwardCols };
 
 /** First free byte after the module's static data: the JS allocator starts here. */
 export function heapBase(): usize {
@@ -58,6 +59,8 @@ export function task(d: usize, tid: i32, nth: i32): void {
     case 21: conv1dRows(load<u32>(d, 8), load<u32>(d, 12), load<u32>(d, 16), load<u32>(d, 20), d + 64, lo, hi); break;
     case 22: conv1dDxRows(load<u32>(d, 8), load<u32>(d, 12), load<u32>(d, 16), d + 64, lo, hi); break;
     case 23: conv1dDwRows(load<u32>(d, 8), load<u32>(d, 12), load<u32>(d, 16), load<u32>(d, 20), d + 64, lo, hi); break;
+    case 24: cellForward(load<i32>(d, 8), d + 64); break;
+    case 25: cellBackward(load<i32>(d, 8), d + 64); break;
     default: break;
   }
 }

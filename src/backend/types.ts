@@ -46,6 +46,8 @@ export interface MatmulArgs {
   accumulate?: boolean;
   /** Element offsets into a, b and out (default 0): lets recurrent kernels address one time step. */
   aOffset?: number; bOffset?: number; outOffset?: number;
+  /** op(B) already laid out by `prepareRhs` (batch 1 or a broadcast B); `b` is still passed. */
+  bPrepared?: Buffer | null;
 }
 
 /** Arguments of the normalisation kernels, over rows of length `n`. */
@@ -185,6 +187,12 @@ export interface Backend {
    * loop on host views (that loop is the definition; a kernel must match it bit for bit).
    */
   adamUpdate?(args: AdamArgs): void;
+
+  /**
+   * Optional: lays out op(B) [k, n] once for many GEMMs with the same right operand (a recurrent
+   * weight used at every time step). Free the result with `free`.
+   */
+  prepareRhs?(b: Buffer, k: number, n: number, transB: boolean): Buffer;
 
   /** Pointwise forward of one recurrent step (see CellStepArgs). */
   cellForward(kind: CellKind, args: CellStepArgs): void;

@@ -357,3 +357,21 @@ test('strided kernels write exactly their shape into a larger output buffer', ()
     return outs;
   });
 });
+
+test('matmul with a prepared right operand (recurrent weights laid out once)', () => {
+  for (const [m, k, n] of [[1, 5, 3], [3, 63, 257], [32, 300, 1024], [17, 257, 63]]) {
+    for (const transB of [false, true]) {
+      const A = randArr(m! * k!);
+      const Bm = randArr(k! * n!);
+      const C = randArr(m! * n!);
+      check(`prepared matmul ${m}x${k}x${n} tB=${transB}`, (b, mk, out) => {
+        const bb = mk(Bm);
+        const prep = b.prepareRhs ? b.prepareRhs(bb, k!, n!, transB) : null;
+        const o = mk(C);
+        b.matmul({ a: mk(A), b: bb, out: o, batch: 1, m: m!, k: k!, n: n!, transA: false, transB, aBatchStride: 0, bBatchStride: 0, accumulate: true, bPrepared: prep });
+        if (prep) b.free(prep);
+        return [o];
+      }, 1e-5);
+    }
+  }
+});

@@ -98,7 +98,11 @@ export function cellForwardRef(kind: CellKind, a: CellStepArgs): void {
   }
 }
 
-/** Reference pointwise backward of one step (m of sLSTM is a stabiliser: no gradient through it). */
+/**
+ * Reference pointwise backward of one step. sLSTM's new stabiliser m = max(...) carries no gradient
+ * (h does not depend on it), but the previous m scales the carried c', n' through
+ * f = e^{logσ(f̃)+m'-m}, so d m' = df * f (as the tape gives; it only reaches an explicit m0).
+ */
 export function cellBackwardRef(kind: CellKind, a: CellBackwardArgs): void {
   const { batch: B, hidden: H } = a;
   const { gates: G, cache: C, states: S } = CELL_SHAPE[kind];
@@ -182,7 +186,7 @@ export function cellBackwardRef(kind: CellKind, a: CellBackwardArgs): void {
           const dig = dc * z + dn;
           ds![a.dsOff + e] = dc * fg;
           ds![a.dsOff + BH + e] = dn * fg;
-          ds![a.dsOff + 2 * BH + e] = 0;
+          ds![a.dsOff + 2 * BH + e] = dfg * fg;
           const dAi = dig * ig;
           const dAf = dfg * fg * (1 - sf);
           const dAz = dc * ig * (1 - z * z);

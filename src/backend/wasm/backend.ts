@@ -1,4 +1,4 @@
-import type { AdamArgs, Backend, Buffer, Conv1dArgs, MatmulArgs, NormArgs, Strided } from '../types.js';
+import type { AdamArgs, Backend, Buffer, CellKind, CellStepArgs, Conv1dArgs, MatmulArgs, NormArgs, Strided } from '../types.js';
 import type { DType } from '../../tensor/dtype.js';
 import { bytesPerElement } from '../../tensor/dtype.js';
 import { createRefBackend } from '../ref/index.js';
@@ -6,6 +6,9 @@ import { Heap, WasmBuffer } from './heap.js';
 import type { ThreadPool } from './pool.js';
 import type { KernelExports } from './kernels.js';
 import { BINARY_CODES, MAX_RANK, REDUCE_CODES, Task, UNARY_CODES } from './kernels.js';
+
+/** Cells with native f32x4 step kernels, by kernel code (others run the ref kernels). */
+const NATIVE_CELLS: readonly CellKind[] = ['rnnTanh', 'rnnRelu', 'lstm', 'gru'];
 
 /** Rows of `shape` viewed as [rows, last]: the unit strided kernels split over threads. */
 function rowsOf(shape: readonly number[]): number {
@@ -89,7 +92,7 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
     matmul(a: MatmulArgs): void {
       if (!isF32(a.a, a.b, a.out)) return ref.matmul(a);
       put(Task.Gemm, ptr(a.a) + (a.aOffset ?? 0) * 4, ptr(a.b) + (a.bOffset ?? 0) * 4, ptr(a.out) + (a.outOffset ?? 0) * 4, a.batch, a.m, a.n, a.k, a.transA ? 1 : 0, a.transB ? 1 : 0,
-        a.accumulate ? 1 : 0, a.aBatchStride, a.bBatchStride, scratch);
+        a.accumulate ? 1 : 0, a.aBatchStride, a.bBatchStride, scratch, a.bPrepared && (a.batch === 1 || a.bBatchStride === 0) ? ptr(a.bPrepared) : 0);
       run(a.batch * a.m * a.n * a.k, MIN_FLOPS_PER_THREAD);
     },
 
@@ -218,6 +221,35 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
       }
     },
 
+    prepareRhs(b: Buffer, kk: number, n: number, transB: boolean): Buffer {
+      if (b.dtype !== 'float32') {
+        // Nothing to prepare for the ref kernels: hand back a copy so callers can always free it.
+        const copy = this.alloc(b.dtype, b.size);
+        ref.copyStrided({ buf: b, offset: 0, strides: [1] }, copy, [b.size]);
+        return copy;
+      }
+      const out = this.alloc('float32', k.packedBytes(kk, n) / 4);
+      k.packFull(ptr(b), kk, n, transB ? 1 : 0, ptr(out));
+      return out;
+    },
+
+    cellForward(kind, a): void {
+      const code = NATIVE_CELLS.indexOf(kind);
+      if (code < 0 || a.param || a.hidden % 4 !== 0 || !isF32(a.gx, a.gh, a.h, a.cache) || (a.mask && a.mask.dtype !== 'float32')) return ref.cellForward(kind, a);
+      put(Task.CellForward, 1, code);
+      putCell(a);
+      run(0, 1);
+    },
+
+    cellBackward(kind, a): void {
+      const code = NATIVE_CELLS.indexOf(kind);
+      if (code < 0 || a.param || a.hidden % 4 !== 0 || !isF32(a.h, a.cache, a.dh, a.dgx) || (a.mask && a.mask.dtype !== 'float32')) return ref.cellBackward(kind, a);
+      put(Task.CellBackward, 1, code);
+      putCell(a);
+      putArray(64 + 14 * 4, [ptr(a.dh), a.dhOff, a.ds ? ptr(a.ds) : 0, a.dsOff, ptr(a.dgx), a.dgxOff, ptr(a.dgh), a.dghOff, ptr(a.dhPrev), a.dhPrevOff]);
+      run(0, 1);
+    },
+
     adamUpdate(a: AdamArgs): void {
       put(Task.Adam, a.p.size, ptr(a.p), ptr(a.g), ptr(a.m), ptr(a.v), a.vmax ? ptr(a.vmax) : 0, (a.decoupled ? 1 : 0) | (a.vmax ? 2 : 0));
       const h = (desc + 64) >> 3;
@@ -242,6 +274,12 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
       normBackward(true, a, dy, rstd, rstd, dx, dw, null);
     },
   };
+
+  function putCell(a: CellStepArgs): void {
+    putArray(64, [a.batch, a.hidden, ptr(a.gx), ptr(a.gh), ptr(a.h), a.hPrevOff, a.hOutOff, a.s ? ptr(a.s) : 0, a.sPrevOff, a.sNextOff,
+      ptr(a.cache), a.cacheOff, a.mask ? ptr(a.mask) : 0, a.maskOff]);
+    putArray(64 + 24 * 4, [a.gxOff, a.ghOff]);
+  }
 
   function putConvArgs(a: Conv1dArgs): void {
     putArray(64, [a.batch, a.cin, a.cout, a.length, a.outLength, a.kernel, a.groups, a.stride, a.padLeft, a.dilation]);

@@ -71,6 +71,8 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
     if (ss && s0) be.copyStrided({ buf: s0.buffer, offset: 0, strides: [1] }, ss.buffer, [S * B * H]);
     const cache = empty([T, B, C * H], dtype, be);
     const gh = empty([B, GH], dtype, be);
+    // W_hh is the right operand of every step's GEMM: lay it out once for the whole sequence.
+    const whhPrep = be.prepareRhs ? be.prepareRhs(wHh.buffer, Hout, GH, true) : null;
     // The layer frees its mask after forward; backward keeps its own copy.
     let mask: Tensor | null = null;
     if (inp.mask) {
@@ -82,7 +84,7 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
       // gh = b_hh + h_{q} W_hh^T
       if (bHh) be.copyStrided({ buf: bHh.buffer, offset: 0, strides: [0, 1] }, gh.buffer, [B, GH]);
       be.matmul({ a: hs.buffer, b: wHh.buffer, out: gh.buffer, batch: 1, m: B, k: Hout, n: GH, transA: false, transB: true,
-        aBatchStride: 0, bBatchStride: 0, aOffset: q * B * Hout, accumulate: !!bHh });
+        aBatchStride: 0, bBatchStride: 0, aOffset: q * B * Hout, accumulate: !!bHh, bPrepared: whhPrep });
       be.cellForward(kind, {
         batch: B, hidden: H, gx: gx.buffer, gxOff: t * B * GH, gh: gh.buffer, ghOff: 0,
         h: us ? us.buffer : hs.buffer, hPrevOff: q * B * (us ? H : Hout), hOutOff: (q + 1) * B * (us ? H : Hout),
@@ -125,6 +127,7 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
     gx.dispose();
     gh.dispose();
     zero.dispose();
+    if (whhPrep) be.free(whhPrep);
 
     const gradFunc = (dys: Tensor[]): (Tensor | null)[] => {
       const [dy, dhN, dsN] = dys as [Tensor, Tensor, Tensor | undefined];
@@ -144,6 +147,7 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
       const zeroB = empty([1], dtype, be);
       be.fill(zeroB.buffer, 0);
       const dparam = param ? empty(param.shape, dtype, be) : null;
+      const whhPrepB = be.prepareRhs ? be.prepareRhs(wHh.buffer, GH, Hout, false) : null;
       if (dparam) be.fill(dparam.buffer, 0);
       for (let q = T - 1; q >= 0; q--) {
         const t = reverse ? T - 1 - q : q;
@@ -187,7 +191,7 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
           }
         }
         be.matmul({ a: dGh.buffer, b: wHh.buffer, out: dhPrev.buffer, batch: 1, m: B, k: GH, n: Hout, transA: false, transB: false,
-          aBatchStride: 0, bBatchStride: 0, aOffset: q * B * GH, accumulate: true });
+          aBatchStride: 0, bBatchStride: 0, aOffset: q * B * GH, accumulate: true, bPrepared: whhPrepB });
         be.copyStrided({ buf: dhPrev.buffer, offset: 0, strides: [1] }, dh.buffer, [B * Hout]);
       }
       // Weight gradients as single GEMMs over all steps.
@@ -208,6 +212,7 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
           aBatchStride: 0, bBatchStride: 0, bOffset: B * H });
       }
       for (const tt of [dGx, dGh, dhPrev, du, dHist, tmp, zeroB]) tt?.dispose();
+      if (whhPrepB) be.free(whhPrepB);
       const grads = [dX, dh, ds, dWih, dWhh, dbIh, dbHh, dparam, dWhr];
       return grads.filter((_, i) => present[i]);
     };

@@ -1,0 +1,149 @@
+// Pointwise recurrent-cell steps on f32x4 (see src/backend/ref/cells.ts for the definitions, which
+// these follow to float32 rounding). Transcendentals use a Cephes-style exp: |rel err| < 2e-7.
+// Args (i32 words at `a`): B, H, gx, gh, h, hPrevOff*, hOutOff*, s, sPrevOff*, sNextOff*, cache,
+// cacheOff*, mask, maskOff*, then for backward: dh, dhOff*, ds, dsOff*, dgx, dgxOff*, dgh, dghOff*,
+// dhPrev, dhPrevOff* (* = element offsets; pointers are byte addresses, 0 = absent).
+
+// @ts-ignore: decorator
+@inline function arg(a: usize, i: i32): i32 { return load<i32>(a + <usize>i * 4); }
+// @ts-ignore: decorator
+@inline function at(base: i32, off: i32): usize { return <usize>base + <usize>off * 4; }
+
+// @ts-ignore: decorator
+@inline
+function expv(x: v128): v128 {
+  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, pow2);
+}
+
+// @ts-ignore: decorator
+@inline function sigv(x: v128): v128 { return f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), expv(f32x4.neg(x)))); }
+// @ts-ignore: decorator
+@inline function tanhv(x: v128): v128 {
+  return f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(expv(f32x4.add(x, x)), f32x4.splat(1))));
+}
+
+/** Forward step. kind: 0 rnnTanh, 1 rnnRelu, 2 lstm, 3 gru. Requires H % 4 == 0. */
+export function cellForward(kind: i32, a: usize): void {
+  const B = arg(a, 0), H = arg(a, 1);
+  const gx = arg(a, 2), gh = arg(a, 3), h = arg(a, 4), hPrev = arg(a, 5), hOut = arg(a, 6);
+  const s = arg(a, 7), sPrev = arg(a, 8), sNext = arg(a, 9), cache = arg(a, 10), cacheOff = arg(a, 11);
+  const mask = arg(a, 12), maskOff = arg(a, 13);
+  const gxOff = arg(a, 24), ghOff = arg(a, 25);
+  const G = kind == 2 ? 4 : kind == 3 ? 3 : 1;
+  const C = kind == 2 || kind == 3 ? 4 : 1;
+  const zero = f32x4.splat(0), one = f32x4.splat(1);
+  for (let b = 0; b < B; b++) {
+    const active = mask == 0 || load<f32>(at(mask, maskOff + b)) != 0;
+    for (let j = 0; j < H; j += 4) {
+      const e = b * H + j;
+      const hp = v128.load(at(h, hPrev + e));
+      if (!active) {
+        v128.store(at(h, hOut + e), hp);
+        if (kind == 2) v128.store(at(s, sNext + e), v128.load(at(s, sPrev + e)));
+        continue;
+      }
+      const gxb = gxOff + b * G * H + j, ghb = ghOff + b * G * H + j, cb = cacheOff + b * C * H + j;
+      if (kind <= 1) {
+        const x = f32x4.add(v128.load(at(gx, gxb)), v128.load(at(gh, ghb)));
+        const v = kind == 0 ? tanhv(x) : f32x4.max(x, zero);
+        v128.store(at(cache, cb), v);
+        v128.store(at(h, hOut + e), v);
+      } else if (kind == 2) {
+        const i = sigv(f32x4.add(v128.load(at(gx, gxb)), v128.load(at(gh, ghb))));
+        const f = sigv(f32x4.add(v128.load(at(gx, gxb + H)), v128.load(at(gh, ghb + H))));
+        const g = tanhv(f32x4.add(v128.load(at(gx, gxb + 2 * H)), v128.load(at(gh, ghb + 2 * H))));
+        const o = sigv(f32x4.add(v128.load(at(gx, gxb + 3 * H)), v128.load(at(gh, ghb + 3 * H))));
+        const c = f32x4.add(f32x4.mul(f, v128.load(at(s, sPrev + e))), f32x4.mul(i, g));
+        v128.store(at(cache, cb), i);
+        v128.store(at(cache, cb + H), f);
+        v128.store(at(cache, cb + 2 * H), g);
+        v128.store(at(cache, cb + 3 * H), o);
+        v128.store(at(s, sNext + e), c);
+        v128.store(at(h, hOut + e), f32x4.mul(o, tanhv(c)));
+      } else {
+        const r = sigv(f32x4.add(v128.load(at(gx, gxb)), v128.load(at(gh, ghb))));
+        const z = sigv(f32x4.add(v128.load(at(gx, gxb + H)), v128.load(at(gh, ghb + H))));
+        const ghn = v128.load(at(gh, ghb + 2 * H));
+        const n = tanhv(f32x4.add(v128.load(at(gx, gxb + 2 * H)), f32x4.mul(r, ghn)));
+        v128.store(at(cache, cb), r);
+        v128.store(at(cache, cb + H), z);
+        v128.store(at(cache, cb + 2 * H), n);
+        v128.store(at(cache, cb + 3 * H), ghn);
+        v128.store(at(h, hOut + e), f32x4.add(f32x4.mul(f32x4.sub(one, z), n), f32x4.mul(z, hp)));
+      }
+    }
+  }
+}
+
+/** Backward step (same kinds). */
+export function cellBackward(kind: i32, a: usize): void {
+  const B = arg(a, 0), H = arg(a, 1);
+  const h = arg(a, 4), hPrev = arg(a, 5);
+  const s = arg(a, 7), sPrev = arg(a, 8), sNext = arg(a, 9), cache = arg(a, 10), cacheOff = arg(a, 11);
+  const mask = arg(a, 12), maskOff = arg(a, 13);
+  const dh = arg(a, 14), dhOff = arg(a, 15), ds = arg(a, 16), dsOff = arg(a, 17);
+  const dgx = arg(a, 18), dgxOff = arg(a, 19), dgh = arg(a, 20), dghOff = arg(a, 21), dhp = arg(a, 22), dhpOff = arg(a, 23);
+  const G = kind == 2 ? 4 : kind == 3 ? 3 : 1;
+  const C = kind == 2 || kind == 3 ? 4 : 1;
+  const zero = f32x4.splat(0), one = f32x4.splat(1);
+  for (let b = 0; b < B; b++) {
+    const active = mask == 0 || load<f32>(at(mask, maskOff + b)) != 0;
+    for (let j = 0; j < H; j += 4) {
+      const e = b * H + j;
+      const d = v128.load(at(dh, dhOff + e));
+      const xb = dgxOff + b * G * H + j, hb = dghOff + b * G * H + j, cb = cacheOff + b * C * H + j;
+      if (!active) {
+        for (let k = 0; k < G; k++) {
+          v128.store(at(dgx, xb + k * H), zero);
+          v128.store(at(dgh, hb + k * H), zero);
+        }
+        v128.store(at(dhp, dhpOff + e), d);
+        continue;
+      }
+      if (kind <= 1) {
+        const v = v128.load(at(cache, cb));
+        const da = kind == 0 ? f32x4.mul(d, f32x4.sub(one, f32x4.mul(v, v))) : v128.and(d, f32x4.gt(v, zero));
+        v128.store(at(dgx, xb), da);
+        v128.store(at(dgh, hb), da);
+        v128.store(at(dhp, dhpOff + e), zero);
+      } else if (kind == 2) {
+        const i = v128.load(at(cache, cb)), f = v128.load(at(cache, cb + H));
+        const g = v128.load(at(cache, cb + 2 * H)), o = v128.load(at(cache, cb + 3 * H));
+        const cPrev = v128.load(at(s, sPrev + e)), c = v128.load(at(s, sNext + e));
+        const tc = tanhv(c);
+        const dO = f32x4.mul(d, tc);
+        const dAo = f32x4.mul(f32x4.mul(dO, o), f32x4.sub(one, o));
+        const dc = f32x4.add(v128.load(at(ds, dsOff + e)), f32x4.mul(f32x4.mul(d, o), f32x4.sub(one, f32x4.mul(tc, tc))));
+        const dAi = f32x4.mul(f32x4.mul(f32x4.mul(dc, g), i), f32x4.sub(one, i));
+        const dAf = f32x4.mul(f32x4.mul(f32x4.mul(dc, cPrev), f), f32x4.sub(one, f));
+        const dAg = f32x4.mul(f32x4.mul(dc, i), f32x4.sub(one, f32x4.mul(g, g)));
+        v128.store(at(ds, dsOff + e), f32x4.mul(dc, f));
+        v128.store(at(dgx, xb), dAi); v128.store(at(dgx, xb + H), dAf); v128.store(at(dgx, xb + 2 * H), dAg); v128.store(at(dgx, xb + 3 * H), dAo);
+        v128.store(at(dgh, hb), dAi); v128.store(at(dgh, hb + H), dAf); v128.store(at(dgh, hb + 2 * H), dAg); v128.store(at(dgh, hb + 3 * H), dAo);
+        v128.store(at(dhp, dhpOff + e), zero);
+      } else {
+        const r = v128.load(at(cache, cb)), z = v128.load(at(cache, cb + H));
+        const n = v128.load(at(cache, cb + 2 * H)), ghn = v128.load(at(cache, cb + 3 * H));
+        const hp = v128.load(at(h, hPrev + e));
+        const dAn = f32x4.mul(f32x4.mul(d, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(n, n)));
+        const dAz = f32x4.mul(f32x4.mul(f32x4.mul(d, f32x4.sub(hp, n)), z), f32x4.sub(one, z));
+        const dAr = f32x4.mul(f32x4.mul(f32x4.mul(dAn, ghn), r), f32x4.sub(one, r));
+        v128.store(at(dgx, xb), dAr); v128.store(at(dgx, xb + H), dAz); v128.store(at(dgx, xb + 2 * H), dAn);
+        v128.store(at(dgh, hb), dAr); v128.store(at(dgh, hb + H), dAz); v128.store(at(dgh, hb + 2 * H), f32x4.mul(dAn, r));
+        v128.store(at(dhp, dhpOff + e), f32x4.mul(d, z));
+      }
+    }
+  }
+}
