@@ -41,6 +41,9 @@ export function cellForward(kind: i32, a: usize): void {
   const s = arg(a, 7), sPrev = arg(a, 8), sNext = arg(a, 9), cache = arg(a, 10), cacheOff = arg(a, 11);
   const mask = arg(a, 12), maskOff = arg(a, 13);
   const gxOff = arg(a, 24), ghOff = arg(a, 25);
+  // Optional separate destinations for the new h and cell state (streaming steps).
+  const hw = arg(a, 26) != 0 ? arg(a, 26) : h;
+  const sw = arg(a, 27) != 0 ? arg(a, 27) : s;
   const G = kind == 2 ? 4 : kind == 3 ? 3 : 1;
   const C = kind == 2 || kind == 3 ? 4 : 1;
   const zero = f32x4.splat(0), one = f32x4.splat(1);
@@ -50,8 +53,8 @@ export function cellForward(kind: i32, a: usize): void {
       const e = b * H + j;
       const hp = v128.load(at(h, hPrev + e));
       if (!active) {
-        v128.store(at(h, hOut + e), hp);
-        if (kind == 2) v128.store(at(s, sNext + e), v128.load(at(s, sPrev + e)));
+        v128.store(at(hw, hOut + e), hp);
+        if (kind == 2) v128.store(at(sw, sNext + e), v128.load(at(s, sPrev + e)));
         continue;
       }
       const gxb = gxOff + b * G * H + j, ghb = ghOff + b * G * H + j, cb = cacheOff + b * C * H + j;
@@ -59,7 +62,7 @@ export function cellForward(kind: i32, a: usize): void {
         const x = f32x4.add(v128.load(at(gx, gxb)), v128.load(at(gh, ghb)));
         const v = kind == 0 ? tanhv(x) : f32x4.max(x, zero);
         v128.store(at(cache, cb), v);
-        v128.store(at(h, hOut + e), v);
+        v128.store(at(hw, hOut + e), v);
       } else if (kind == 2) {
         const i = sigv(f32x4.add(v128.load(at(gx, gxb)), v128.load(at(gh, ghb))));
         const f = sigv(f32x4.add(v128.load(at(gx, gxb + H)), v128.load(at(gh, ghb + H))));
@@ -70,8 +73,8 @@ export function cellForward(kind: i32, a: usize): void {
         v128.store(at(cache, cb + H), f);
         v128.store(at(cache, cb + 2 * H), g);
         v128.store(at(cache, cb + 3 * H), o);
-        v128.store(at(s, sNext + e), c);
-        v128.store(at(h, hOut + e), f32x4.mul(o, tanhv(c)));
+        v128.store(at(sw, sNext + e), c);
+        v128.store(at(hw, hOut + e), f32x4.mul(o, tanhv(c)));
       } else {
         const r = sigv(f32x4.add(v128.load(at(gx, gxb)), v128.load(at(gh, ghb))));
         const z = sigv(f32x4.add(v128.load(at(gx, gxb + H)), v128.load(at(gh, ghb + H))));
@@ -81,7 +84,7 @@ export function cellForward(kind: i32, a: usize): void {
         v128.store(at(cache, cb + H), z);
         v128.store(at(cache, cb + 2 * H), n);
         v128.store(at(cache, cb + 3 * H), ghn);
-        v128.store(at(h, hOut + e), f32x4.add(f32x4.mul(f32x4.sub(one, z), n), f32x4.mul(z, hp)));
+        v128.store(at(hw, hOut + e), f32x4.add(f32x4.mul(f32x4.sub(one, z), n), f32x4.mul(z, hp)));
       }
     }
   }

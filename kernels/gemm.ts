@@ -210,7 +210,36 @@ function gemvRows(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
         store<f32>(dst, accumulate ? load<f32>(dst) + s : s);
       }
     } else {
-      for (let j = n0; j < n1; j++) {
+      let j0 = n0;
+      if (!transA) {
+        // Four outputs at a time: four independent accumulator chains hide the add latency.
+        for (; j0 + 4 <= n1; j0 += 4) {
+          const b0 = b + <usize>j0 * k * 4, b1 = b0 + <usize>k * 4, b2 = b1 + <usize>k * 4, b3 = b2 + <usize>k * 4;
+          let v0 = f32x4.splat(0), v1 = f32x4.splat(0), v2 = f32x4.splat(0), v3 = f32x4.splat(0);
+          let p = 0;
+          for (; p + 4 <= k; p += 4) {
+            const o = <usize>p * 4;
+            const av = v128.load(arow + o);
+            v0 = f32x4.add(v0, f32x4.mul(av, v128.load(b0 + o)));
+            v1 = f32x4.add(v1, f32x4.mul(av, v128.load(b1 + o)));
+            v2 = f32x4.add(v2, f32x4.mul(av, v128.load(b2 + o)));
+            v3 = f32x4.add(v3, f32x4.mul(av, v128.load(b3 + o)));
+          }
+          let s0 = (f32x4.extract_lane(v0, 0) + f32x4.extract_lane(v0, 1)) + (f32x4.extract_lane(v0, 2) + f32x4.extract_lane(v0, 3));
+          let s1 = (f32x4.extract_lane(v1, 0) + f32x4.extract_lane(v1, 1)) + (f32x4.extract_lane(v1, 2) + f32x4.extract_lane(v1, 3));
+          let s2 = (f32x4.extract_lane(v2, 0) + f32x4.extract_lane(v2, 1)) + (f32x4.extract_lane(v2, 2) + f32x4.extract_lane(v2, 3));
+          let s3 = (f32x4.extract_lane(v3, 0) + f32x4.extract_lane(v3, 1)) + (f32x4.extract_lane(v3, 2) + f32x4.extract_lane(v3, 3));
+          for (; p < k; p++) {
+            const av = load<f32>(arow + <usize>p * 4);
+            s0 += av * load<f32>(b0 + <usize>p * 4); s1 += av * load<f32>(b1 + <usize>p * 4);
+            s2 += av * load<f32>(b2 + <usize>p * 4); s3 += av * load<f32>(b3 + <usize>p * 4);
+          }
+          const dst = crow + <usize>j0 * 4;
+          if (accumulate) { s0 += load<f32>(dst); s1 += load<f32>(dst, 4); s2 += load<f32>(dst, 8); s3 += load<f32>(dst, 12); }
+          store<f32>(dst, s0); store<f32>(dst, s1, 4); store<f32>(dst, s2, 8); store<f32>(dst, s3, 12);
+        }
+      }
+      for (let j = j0; j < n1; j++) {
         const brow = b + <usize>j * k * 4;
         let s: f32;
         if (!transA) {

@@ -97,6 +97,8 @@ export interface CellStepArgs {
   mask: Buffer | null; maskOff: number;
   /** LSTM peepholes [3, H] (i, f, o) or leaky-RNN rates alpha [H]; null otherwise. */
   param: Buffer | null;
+  /** Write the new h (at hOutOff) and cell states (at sNextOff) here instead of into `h` / `s`. */
+  hDst?: Buffer | null; sDst?: Buffer | null;
 }
 
 /** Backward of one step: reads dhOut (and dsNext) and writes the gate and state cotangents. */

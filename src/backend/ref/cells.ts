@@ -25,8 +25,10 @@ export const CELL_SHAPE: Record<CellKind, { gates: number; states: number; cache
 export function cellForwardRef(kind: CellKind, a: CellStepArgs): void {
   const { batch: B, hidden: H } = a;
   const { gates: G, cache: C } = CELL_SHAPE[kind];
-  const gx = arr(a.gx), gh = arr(a.gh), h = arr(a.h), cache = arr(a.cache);
-  const s = a.s ? arr(a.s) : null;
+  const gx = arr(a.gx), gh = arr(a.gh), hIn = arr(a.h), cache = arr(a.cache);
+  const sIn = a.s ? arr(a.s) : null;
+  const h = a.hDst ? arr(a.hDst) : hIn;
+  const s = a.sDst ? arr(a.sDst) : sIn;
   const mask = a.mask ? arr(a.mask) : null;
   const p = a.param ? arr(a.param) : null;
   const BH = B * H;
@@ -34,12 +36,12 @@ export function cellForwardRef(kind: CellKind, a: CellStepArgs): void {
     const active = !mask || mask[a.maskOff + b] !== 0;
     for (let j = 0; j < H; j++) {
       const e = b * H + j;
-      const hPrev = h[a.hPrevOff + e]!;
+      const hPrev = hIn[a.hPrevOff + e]!;
       const at = (k: number): number => gx[a.gxOff + b * G * H + k * H + j]! + gh[a.ghOff + b * G * H + k * H + j]!;
       const cset = (k: number, v: number): void => { cache[a.cacheOff + b * C * H + k * H + j] = v; };
       if (!active) {
         h[a.hOutOff + e] = hPrev;
-        if (s) for (let q = 0; q < CELL_SHAPE[kind].states; q++) s[a.sNextOff + q * BH + e] = s[a.sPrevOff + q * BH + e]!;
+        if (s) for (let q = 0; q < CELL_SHAPE[kind].states; q++) s[a.sNextOff + q * BH + e] = sIn![a.sPrevOff + q * BH + e]!;
         continue;
       }
       switch (kind) {
@@ -57,7 +59,7 @@ export function cellForwardRef(kind: CellKind, a: CellStepArgs): void {
           break;
         }
         case 'lstm': {
-          const cPrev = s![a.sPrevOff + e]!;
+          const cPrev = sIn![a.sPrevOff + e]!;
           const i = sig(at(0) + (p ? p[j]! * cPrev : 0));
           const f = sig(at(1) + (p ? p[H + j]! * cPrev : 0));
           const g = Math.tanh(at(2));
@@ -78,7 +80,7 @@ export function cellForwardRef(kind: CellKind, a: CellStepArgs): void {
           break;
         }
         case 'slstm': {
-          const cPrev = s![a.sPrevOff + e]!, nPrev = s![a.sPrevOff + BH + e]!, mPrev = s![a.sPrevOff + 2 * BH + e]!;
+          const cPrev = sIn![a.sPrevOff + e]!, nPrev = sIn![a.sPrevOff + BH + e]!, mPrev = sIn![a.sPrevOff + 2 * BH + e]!;
           const it = at(0), ft = at(1);
           const lf = logSig(ft);
           const m = Math.max(lf + mPrev, it);
@@ -105,7 +107,7 @@ export function cellForwardRef(kind: CellKind, a: CellStepArgs): void {
  */
 export function cellBackwardRef(kind: CellKind, a: CellBackwardArgs): void {
   const { batch: B, hidden: H } = a;
-  const { gates: G, cache: C, states: S } = CELL_SHAPE[kind];
+  const { gates: G, cache: C } = CELL_SHAPE[kind];
   const h = arr(a.h), cache = arr(a.cache), dh = arr(a.dh), dgx = arr(a.dgx), dgh = arr(a.dgh), dhp = arr(a.dhPrev);
   const s = a.s ? arr(a.s) : null;
   const ds = a.ds ? arr(a.ds) : null;
@@ -197,7 +199,6 @@ export function cellBackwardRef(kind: CellKind, a: CellBackwardArgs): void {
           break;
         }
       }
-      void S;
     }
   }
 }

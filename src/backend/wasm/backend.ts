@@ -235,7 +235,8 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
 
     cellForward(kind, a): void {
       const code = NATIVE_CELLS.indexOf(kind);
-      if (code < 0 || a.param || a.hidden % 4 !== 0 || !isF32(a.gx, a.gh, a.h, a.cache) || (a.mask && a.mask.dtype !== 'float32')) return ref.cellForward(kind, a);
+      if (code < 0 || a.param || a.hidden % 4 !== 0 || !isF32(a.gx, a.gh, a.h, a.cache) || (a.mask && a.mask.dtype !== 'float32')
+        || (a.hDst && a.hDst.dtype !== 'float32')) return ref.cellForward(kind, a);
       put(Task.CellForward, 1, code);
       putCell(a);
       run(0, 1);
@@ -278,7 +279,7 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
   function putCell(a: CellStepArgs): void {
     putArray(64, [a.batch, a.hidden, ptr(a.gx), ptr(a.gh), ptr(a.h), a.hPrevOff, a.hOutOff, a.s ? ptr(a.s) : 0, a.sPrevOff, a.sNextOff,
       ptr(a.cache), a.cacheOff, a.mask ? ptr(a.mask) : 0, a.maskOff]);
-    putArray(64 + 24 * 4, [a.gxOff, a.ghOff]);
+    putArray(64 + 24 * 4, [a.gxOff, a.ghOff, a.hDst ? ptr(a.hDst) : 0, a.sDst ? ptr(a.sDst) : 0]);
   }
 
   function putConvArgs(a: Conv1dArgs): void {

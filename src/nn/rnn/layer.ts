@@ -17,7 +17,7 @@ import { fusedSequence } from './fused.js';
 import type { SequenceInputs } from './fused.js';
 import { cellStep, naiveSequence } from './naive.js';
 import type { CellState, CellWeights } from './naive.js';
-import { fastStep } from './step.js';
+import { fastStepStack } from './step.js';
 
 /** Options shared by the recurrent layers (PyTorch's names, camelCased). */
 export interface RecurrentOptions {
@@ -156,8 +156,12 @@ export abstract class RecurrentLayer<S extends RecurrentState> extends Module {
     return this.bidirectional ? 2 : 1;
   }
 
+  private paramCache: Map<string, Tensor> | null = null;
+
   private param(name: string): Tensor | null {
-    return this.parameterRecord()[name] ?? null;
+    // Parameters keep their identity (optimizers and loadStateDict write in place), so one lookup table serves.
+    this.paramCache ??= new Map(this.namedParameters());
+    return this.paramCache.get(name) ?? null;
   }
 
   private weights(l: number, d: number): LayerWeights {
@@ -262,7 +266,15 @@ export abstract class RecurrentLayer<S extends RecurrentState> extends Module {
     const B = x.shape[0]!;
     if (state) this.checkState(state, B);
     const st = state ?? this.initialState(B);
-    const fast = !isRecording();
+    const noDropout = this.dropoutP === 0 || !this.training || this.numLayers === 1;
+    if (!isRecording() && this.kind !== 'slstm' && noDropout && x.dtype === st.h.dtype) {
+      const ws = Array.from({ length: this.numLayers }, (_, l) => this.weights(l, 0));
+      const r = fastStepStack(this.kind, x, st.h, this.stateNames.length ? (st as Record<string, Tensor>)['c']! : null, ws);
+      if (!state) for (const t of Object.values(st)) t.dispose();
+      const next: Record<string, Tensor> = { h: r.h };
+      if (r.c) next['c'] = r.c;
+      return { output: r.output, state: next as S };
+    }
     let inp = x;
     const hs: Tensor[] = [];
     const ss: Tensor[][] = this.stateNames.map(() => []);
@@ -271,7 +283,7 @@ export abstract class RecurrentLayer<S extends RecurrentState> extends Module {
       const w = this.weights(l, 0);
       const pick = (t: Tensor): Tensor => reshape(narrow(t, 0, l, 1), t.shape.slice(1));
       const cur: CellState = { h: pick(st.h), s: this.stateNames.map((n) => pick((st as Record<string, Tensor>)[n]!)) };
-      const next = fast ? fastStep(this.kind, inp, cur, w) : cellStep(this.kind, inp, cur, w);
+      const next = cellStep(this.kind, inp, cur, w);
       hs.push(next.h);
       next.s.forEach((t, k) => ss[k]!.push(t));
       inp = next.h;

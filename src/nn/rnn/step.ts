@@ -1,55 +1,64 @@
-import type { CellKind } from '../../backend/types.js';
+import type { Buffer, CellKind } from '../../backend/types.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { empty } from '../../ops/util.js';
 import { CELL_SHAPE } from '../../backend/ref/cells.js';
-import type { CellState, CellWeights } from './naive.js';
+import type { CellWeights } from './naive.js';
 
 /**
- * One streaming step straight on backend kernels (two GEMMs and the pointwise cell kernel), for
- * inference when nothing records gradients: no intermediate tensors, no tape. Matches `cellStep`.
+ * Streaming step of a whole unidirectional stack straight on backend kernels, for inference when
+ * nothing records gradients: per layer two GEMMs and the pointwise cell kernel, reading the state
+ * in place and writing the new state in place, scratch from the backend's buffer pool, no tape.
+ * Matches `cellStep` layer by layer. h is [L, B, Hout]; `c` the LSTM cell state [L, B, H] or null.
+ * (sLSTM, whose three states are separate tensors, takes the tape path.)
  */
-export function fastStep(kind: CellKind, x: Tensor, st: CellState, w: CellWeights): CellState {
-  const { gates: G, states: S, cache: C } = CELL_SHAPE[kind];
+export function fastStepStack(kind: CellKind, x: Tensor, h: Tensor, c: Tensor | null, weights: CellWeights[]): { output: Tensor; h: Tensor; c: Tensor | null } {
+  const { gates: G, cache: C } = CELL_SHAPE[kind];
   const be = x.backend;
-  const B = x.shape[0]!;
-  const I = x.shape[1]!;
-  const GH = w.wHh.shape[0]!;
-  const H = GH / G;
-  const Hout = w.wHr ? w.wHr.shape[0]! : H;
   const dtype = x.dtype;
-  const gx = empty([B, GH], dtype, be);
-  const gh = empty([B, GH], dtype, be);
-  const bias = (b: Tensor | null, out: Tensor): void => {
-    if (b) be.copyStrided({ buf: b.buffer, offset: 0, strides: [0, 1] }, out.buffer, [B, GH]);
+  const B = x.shape[0]!;
+  const L = weights.length;
+  const GH = weights[0]!.wHh.shape[0]!;
+  const H = GH / G;
+  const Hout = h.shape[2]!;
+  const hNew = empty([L, B, Hout], dtype, be);
+  const cNew = c ? empty([L, B, H], dtype, be) : null;
+  const output = empty([B, Hout], dtype, be);
+  const raw: Buffer[] = [];
+  const scratch = (n: number): Buffer => {
+    const b = be.alloc(dtype, n);
+    raw.push(b);
+    return b;
   };
-  bias(w.bIh, gx);
-  be.matmul({ a: x.buffer, b: w.wIh.buffer, out: gx.buffer, batch: 1, m: B, k: I, n: GH, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0, accumulate: !!w.bIh });
-  bias(w.bHh, gh);
-  be.matmul({ a: st.h.buffer, b: w.wHh.buffer, out: gh.buffer, batch: 1, m: B, k: Hout, n: GH, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0, accumulate: !!w.bHh });
-  // h buffer: [prev, out] so the kernel can read h' and write h in one buffer.
-  const hBuf = empty([2, B, H], dtype, be);
-  if (!w.wHr) be.copyStrided({ buf: st.h.buffer, offset: 0, strides: [1] }, hBuf.buffer, [B * H]);
-  else be.fill(hBuf.buffer, 0);
-  const sBuf = S ? empty([2, S, B, H], dtype, be) : null;
-  if (sBuf) for (let k = 0; k < S; k++) be.scatterStrided(st.s[k]!.buffer, { buf: sBuf.buffer, offset: k * B * H, strides: [1] }, [B * H]);
-  const cache = empty([B, C * H], dtype, be);
-  be.cellForward(kind, {
-    batch: B, hidden: H, gx: gx.buffer, gxOff: 0, gh: gh.buffer, ghOff: 0, h: hBuf.buffer, hPrevOff: 0, hOutOff: B * H,
-    s: sBuf ? sBuf.buffer : null, sPrevOff: 0, sNextOff: S * B * H, cache: cache.buffer, cacheOff: 0, mask: null, maskOff: 0,
-    param: w.param ? w.param.buffer : null,
-  });
-  const h = empty([B, Hout], dtype, be);
-  if (w.wHr) {
-    be.matmul({ a: hBuf.buffer, b: w.wHr.buffer, out: h.buffer, batch: 1, m: B, k: H, n: Hout, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0, aOffset: B * H });
-  } else {
-    be.copyStrided({ buf: hBuf.buffer, offset: B * H, strides: [1] }, h.buffer, [B * H]);
+  const gx = scratch(B * GH);
+  const gh = scratch(B * GH);
+  const cache = scratch(B * C * H);
+  const u = weights[0]!.wHr ? scratch(B * H) : null;
+  let inBuf = x.buffer;
+  let inOff = 0;
+  let inSize = x.shape[1]!;
+  for (let l = 0; l < L; l++) {
+    const w = weights[l]!;
+    const pre = (a: Buffer, aOff: number, k: number, wt: Tensor, bias: Tensor | null, out: Buffer): void => {
+      if (bias) be.copyStrided({ buf: bias.buffer, offset: 0, strides: [0, 1] }, out, [B, GH]);
+      be.matmul({ a, b: wt.buffer, out, batch: 1, m: B, k, n: GH, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0, aOffset: aOff, accumulate: !!bias });
+    };
+    pre(inBuf, inOff, inSize, w.wIh, w.bIh, gx);
+    pre(h.buffer, l * B * Hout, Hout, w.wHh, w.bHh, gh);
+    be.cellForward(kind, {
+      batch: B, hidden: H, gx, gxOff: 0, gh, ghOff: 0,
+      h: h.buffer, hPrevOff: l * B * Hout, hOutOff: u ? 0 : l * B * Hout, hDst: u ?? hNew.buffer,
+      s: c ? c.buffer : null, sPrevOff: l * B * H, sNextOff: l * B * H, sDst: cNew ? cNew.buffer : null,
+      cache, cacheOff: 0, mask: null, maskOff: 0, param: w.param ? w.param.buffer : null,
+    });
+    if (u && w.wHr) {
+      be.matmul({ a: u, b: w.wHr.buffer, out: hNew.buffer, batch: 1, m: B, k: H, n: Hout, transA: false, transB: true,
+        aBatchStride: 0, bBatchStride: 0, outOffset: l * B * Hout });
+    }
+    inBuf = hNew.buffer;
+    inOff = l * B * Hout;
+    inSize = Hout;
   }
-  const s: Tensor[] = [];
-  for (let k = 0; k < S; k++) {
-    const t = empty([B, H], dtype, be);
-    be.copyStrided({ buf: sBuf!.buffer, offset: (S + k) * B * H, strides: [1] }, t.buffer, [B * H]);
-    s.push(t);
-  }
-  for (const t of [gx, gh, hBuf, cache, sBuf]) t?.dispose();
-  return { h, s };
+  be.copyStrided({ buf: hNew.buffer, offset: (L - 1) * B * Hout, strides: [1] }, output.buffer, [B * Hout]);
+  for (const b of raw) be.free(b);
+  return { output, h: hNew, c: cNew };
 }
