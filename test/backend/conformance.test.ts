@@ -364,7 +364,7 @@ test('matmul with a prepared right operand (recurrent weights laid out once)', (
       const A = randArr(m! * k!);
       const Bm = randArr(k! * n!);
       const C = randArr(m! * n!);
-      check(`prepared matmul ${m}x${k}x${n} tB=${transB}`, (b, mk, out) => {
+      check(`prepared matmul ${m}x${k}x${n} tB=${transB}`, (b, mk) => {
         const bb = mk(Bm);
         const prep = b.prepareRhs ? b.prepareRhs(bb, k!, n!, transB) : null;
         const o = mk(C);
