@@ -170,17 +170,23 @@ export function assertNear(label: string, actual: Host, expected: Host, rtol: nu
   let bad = 0;
   let worst = -1;
   let worstErr = -1;
+  const badAt: number[] = [];
   for (let i = 0; i < e.length; i++) {
     const err = Math.abs(a[i]! - e[i]!);
-    if (!(err <= rtol * (Math.abs(e[i]!) + scale))) bad++;
+    if (!(err <= rtol * (Math.abs(e[i]!) + scale))) {
+      bad++;
+      if (badAt.length < 8) badAt.push(i);
+    }
     if (!(err <= worstErr)) {
       worstErr = err;
       worst = i;
     }
   }
-  assert.ok(bad === 0, `${label}: ${bad}/${e.length} elements off (rtol ${rtol}, max|expected| ${scale}); worst at ${worst}: ` +
+  assert.ok(bad === 0, `${label}: ${bad}/${e.length} elements off (rtol ${rtol}, max|expected| ${scale}) at [${badAt.join(', ')}${bad > 8 ? ', ...' : ''}] of ${fmt(actual.shape)}; worst at ${worst}: ` +
     `got ${a[worst]}, expected ${e[worst]}; relRms ${relRms(a, e)}`);
 }
+
+const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
 /** Compares everything two runs produced (same keys, same shapes, close values). */
 export function assertRunsNear(label: string, actual: Run, expected: Run, rtol: number): void {
@@ -198,21 +204,24 @@ export function assertPlusZero(label: string, data: ArrayLike<number>): void {
 
 /**
  * Runs `fn` with `layer` reading the given tensors as its parameters (test-only: swaps entries of the
- * module's private parameter map so a gradcheck can perturb the weights through `layer.forward`).
+ * module's private parameter map, and drops the layer's private lookup cache, so a gradcheck can
+ * perturb the weights through `layer.forward`).
  */
 export function withParams<T>(layer: Layer, ps: Record<string, rc.Tensor>, fn: () => T): T {
-  const map = (layer as unknown as { _params: unknown })._params;
-  assert.ok(map instanceof Map, 'Module keeps its parameters in a private Map named _params');
-  const params = map as Map<string, rc.Tensor>;
+  const priv = layer as unknown as { _params: unknown; paramCache?: unknown };
+  assert.ok(priv._params instanceof Map, 'Module keeps its parameters in a private Map named _params');
+  const params = priv._params as Map<string, rc.Tensor>;
   const saved = new Map(params);
   for (const [k, t] of Object.entries(ps)) {
     assert.ok(params.has(k), `no parameter ${k}`);
     params.set(k, t);
   }
+  if ('paramCache' in priv) priv.paramCache = null;
   try {
     return fn();
   } finally {
     for (const [k, t] of saved) params.set(k, t);
+    if ('paramCache' in priv) priv.paramCache = null;
   }
 }
 

@@ -142,6 +142,8 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
       }
       const dhPrev = empty([B, Hout], dtype, be);
       const du = us ? empty([B, H], dtype, be) : null;
+      // The kernel's direct d(previous u) of a projected LSTM is [B, H] (H > Hout): its own scratch.
+      const duPrev = us ? empty([B, H], dtype, be) : null;
       const dHist = us ? empty([T, B, Hout], dtype, be) : null;
       const tmp = empty([B, Hout], dtype, be);
       const zeroB = empty([1], dtype, be);
@@ -179,7 +181,7 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
           cache: cache.buffer, cacheOff: t * B * C * H, mask: buf(mask), maskOff: t * B, param: buf(param),
           dh: dCell.buffer, dhOff: 0, ds: buf(ds), dsOff: 0,
           dgx: dGx.buffer, dgxOff: t * B * GH, dgh: dGh.buffer, dghOff: q * B * GH,
-          dhPrev: us ? tmp.buffer : dhPrev.buffer, dhPrevOff: 0, dparam: buf(dparam),
+          dhPrev: duPrev ? duPrev.buffer : dhPrev.buffer, dhPrevOff: 0, dparam: buf(dparam),
         });
         if (us) {
           // The kernel's direct term is w.r.t. u (zero for LSTM); frozen projected rows pass dh.
@@ -211,7 +213,7 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
         be.matmul({ a: dHist.buffer, b: us.buffer, out: dWhr.buffer, batch: 1, m: Hout, k: T * B, n: H, transA: true, transB: false,
           aBatchStride: 0, bBatchStride: 0, bOffset: B * H });
       }
-      for (const tt of [dGx, dGh, dhPrev, du, dHist, tmp, zeroB]) tt?.dispose();
+      for (const tt of [dGx, dGh, dhPrev, du, duPrev, dHist, tmp, zeroB]) tt?.dispose();
       if (whhPrepB) be.free(whhPrepB);
       const grads = [dX, dh, ds, dWih, dWhh, dbIh, dbHh, dparam, dWhr];
       return grads.filter((_, i) => present[i]);

@@ -10,6 +10,7 @@ import { concat, narrow, reshape, stack, transpose } from '../../ops/movement.js
 import { add, exp, mul, reciprocal } from '../../ops/elementwise.js';
 import { dropout } from '../../ops/random.js';
 import { isRecording } from '../../autodiff/tape.js';
+import { tidy } from '../../tensor/scope.js';
 import { CELL_SHAPE } from '../../backend/ref/cells.js';
 import { Module } from '../module.js';
 import { uniform } from '../init.js';
@@ -217,6 +218,11 @@ export abstract class RecurrentLayer<S extends RecurrentState> extends Module {
    * layer and direction, [L*D, B, *], in PyTorch's order.
    */
   forward(x: Tensor, state?: S | null, opts: ForwardOptions = {}): RecurrentOutput<S> {
+    // Intermediates (per-direction outputs, picked states) are freed here; a recording tape keeps what it needs.
+    return tidy(() => this.forwardInner(x, state, opts));
+  }
+
+  private forwardInner(x: Tensor, state: S | null | undefined, opts: ForwardOptions): RecurrentOutput<S> {
     if (!isTensor(x)) throw new ArgumentError(this.opName, `x must be a Tensor, got ${String(x)}`);
     if (x.rank !== 3 || x.shape[2] !== this.inputSize) {
       throw new ShapeError(this.opName, `x must be ${this.batchFirst ? '[batch, time' : '[time, batch'}, ${this.inputSize}], got ${fmtShape(x.shape)}`);
