@@ -3,7 +3,7 @@
 // (about 0.167). A 2-layer LSTM learns it. Usage: node examples/adding-problem.mjs [steps] [T] [seed]
 import * as rc from 'recurrent';
 
-const steps = Number(process.argv[2] ?? 3000);
+const steps = Number(process.argv[2] ?? 6000);
 const T = Number(process.argv[3] ?? 100);
 const seed = Number(process.argv[4] ?? 1);
 const B = 32, H = 48;

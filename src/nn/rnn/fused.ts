@@ -21,6 +21,8 @@ export interface SequenceInputs {
   wHr: Tensor | null;
   /** 1/0 per (t, b) [T, B], or null when all sequences run the full length. */
   mask: Tensor | null;
+  /** GRU reset-before variant (naive implementation only). */
+  resetBefore?: boolean;
 }
 
 /** Outputs: y [T, B, Hout] (zero where masked), final h [B, Hout], final s [S, B, H] or null. */

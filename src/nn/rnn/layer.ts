@@ -80,6 +80,9 @@ export abstract class RecurrentLayer<S extends RecurrentState> extends Module {
   protected readonly rng: Rng;
   private readonly blockMask: Tensor | null;
 
+  /** GRU reset-before variant (Keras/tfjs reset_after=false); runs on the naive implementation. */
+  protected resetBefore = false;
+
   protected constructor(protected readonly kind: CellKind, readonly opName: string, opts: RecurrentOptions,
     protected readonly stateNames: string[], extra: { projSize?: number; peepholes?: boolean } = {}) {
     super();
@@ -176,7 +179,7 @@ export abstract class RecurrentLayer<S extends RecurrentState> extends Module {
       wIh: this.param(`weight_ih${sfx}`)!,
       wHh: this.blockMask ? mul(wHh, this.blockMask) : wHh,
       bIh: this.param(`bias_ih${sfx}`), bHh: this.param(`bias_hh${sfx}`),
-      param, wHr: this.param(`weight_hr${sfx}`), mask: null,
+      param, wHr: this.param(`weight_hr${sfx}`), mask: null, resetBefore: this.resetBefore,
     };
   }
 
@@ -237,7 +240,8 @@ export abstract class RecurrentLayer<S extends RecurrentState> extends Module {
     const D = this.directions;
     const hs: Tensor[] = [];
     const ss: Tensor[][] = this.stateNames.map(() => []);
-    const run = this.impl === 'fused' ? fusedSequence : naiveSequence;
+    // The reset-before GRU needs a GEMM between the gates, which the fused kernels do not do.
+    const run = this.impl === 'fused' && !this.resetBefore ? fusedSequence : naiveSequence;
     for (let l = 0; l < this.numLayers; l++) {
       if (l > 0 && this.dropoutP > 0 && this.training) seq = dropout(seq, this.dropoutP, { rng: this.rng });
       const ys: Tensor[] = [];
@@ -273,7 +277,7 @@ export abstract class RecurrentLayer<S extends RecurrentState> extends Module {
     if (state) this.checkState(state, B);
     const st = state ?? this.initialState(B);
     const noDropout = this.dropoutP === 0 || !this.training || this.numLayers === 1;
-    if (!isRecording() && this.kind !== 'slstm' && noDropout && x.dtype === st.h.dtype) {
+    if (!isRecording() && this.kind !== 'slstm' && !this.resetBefore && noDropout && x.dtype === st.h.dtype) {
       const ws = Array.from({ length: this.numLayers }, (_, l) => this.weights(l, 0));
       const r = fastStepStack(this.kind, x, st.h, this.stateNames.length ? (st as Record<string, Tensor>)['c']! : null, ws);
       if (!state) for (const t of Object.values(st)) t.dispose();

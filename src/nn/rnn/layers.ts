@@ -19,10 +19,17 @@ export class RNN extends RecurrentLayer<HState> {
   }
 }
 
-/** GRU in PyTorch's convention (gates r, z, n; b_hn inside the reset gate). */
+/**
+ * GRU in PyTorch's convention (gates r, z, n; b_hn inside the reset gate). `resetAfter: false`
+ * gives the Keras/tfjs reset-before variant, n = tanh(x W_in + b_in + (r ⊙ h) W_hn + b_hn), which
+ * runs on the naive (tape) implementation.
+ */
 export class GRU extends RecurrentLayer<HState> {
-  constructor(opts: RecurrentOptions) {
+  constructor(opts: RecurrentOptions & { resetAfter?: boolean }) {
     super('gru', 'GRU', opts, []);
+    const ra = opts.resetAfter ?? true;
+    if (typeof ra !== 'boolean') throw new ArgumentError('GRU', `resetAfter must be a boolean, got ${String(ra)}`);
+    this.resetBefore = !ra;
   }
 }
 

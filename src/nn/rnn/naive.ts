@@ -11,6 +11,8 @@ import type { SequenceInputs, SequenceOutputs } from './fused.js';
 export interface CellWeights {
   wIh: Tensor; wHh: Tensor; bIh: Tensor | null; bHh: Tensor | null;
   param: Tensor | null; wHr: Tensor | null;
+  /** GRU only: Keras/tfjs "reset before" (reset_after=False): n = tanh(x W_in + b_in + (r ⊙ h) W_hn + b_hn). */
+  resetBefore?: boolean;
 }
 
 /** State of one layer-direction: h [B, Hout] and the cell states (LSTM [c], sLSTM [c, n, m]). */
@@ -60,7 +62,16 @@ export function cellStep(kind: CellKind, x: Tensor, st: CellState, w: CellWeight
       const [hr, hz, hn] = split(ah, G, -1) as [Tensor, Tensor, Tensor];
       const r = sigmoid(add(xr, hr));
       const z = sigmoid(add(xz, hz));
-      const n = tanh(add(xn, mul(r, hn)));
+      let n: Tensor;
+      if (w.resetBefore) {
+        // The reset gate scales h before the n block of W_hh (so hn above is not used).
+        const H = st.h.shape[1]!;
+        const wn = narrow(w.wHh, 0, 2 * H, H);
+        const bn = w.bHh ? narrow(w.bHh, 0, 2 * H, H) : null;
+        n = tanh(add(xn, linear(mul(r, st.h), wn, bn)));
+      } else {
+        n = tanh(add(xn, mul(r, hn)));
+      }
       return { h: add(n, mul(z, sub(st.h, n))), s: [] };
     }
     case 'slstm': {
@@ -86,7 +97,7 @@ export function cellStep(kind: CellKind, x: Tensor, st: CellState, w: CellWeight
 export function naiveSequence(inp: SequenceInputs): SequenceOutputs {
   const T = inp.x.shape[0]!;
   const S = CELL_SHAPE[inp.kind].states;
-  const w: CellWeights = { wIh: inp.wIh, wHh: inp.wHh, bIh: inp.bIh, bHh: inp.bHh, param: inp.param, wHr: inp.wHr };
+  const w: CellWeights = { wIh: inp.wIh, wHh: inp.wHh, bIh: inp.bIh, bHh: inp.bHh, param: inp.param, wHr: inp.wHr, resetBefore: inp.resetBefore ?? false };
   let st: CellState = { h: inp.h0, s: S ? split(inp.s0!, S, 0).map((t) => reshape(t, t.shape.slice(1))) : [] };
   const ys: Tensor[] = new Array<Tensor>(T);
   for (let q = 0; q < T; q++) {
