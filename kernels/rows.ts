@@ -19,9 +19,39 @@ export function reduceRows(op: i32, x: usize, n: i32, out: usize, r0: i32, r1: i
   }
 }
 
-/** Reduces x [outer, n, inner] over n for flattened columns [c0, c1) of [outer, inner]. */
+/**
+ * Reduces x [outer, n, inner] over n for flattened columns [c0, c1) of [outer, inner]. Sums walk
+ * the rows in order with 16 columns at a time in f64x2 accumulators (bias gradients sum thousands of
+ * rows of a wide matrix: a column-at-a-time walk would miss the cache on every load); each column is
+ * still summed in row order in f64, exactly like the ref kernel.
+ */
 export function reduceCols(op: i32, x: usize, n: i32, inner: i32, out: usize, c0: i32, c1: i32): void {
-  for (let c = c0; c < c1; c++) {
+  let c = c0;
+  if (op == 0) {
+    while (c < c1) {
+      const o = c / inner, j = c % inner;
+      if (j + 16 > inner || c + 16 > c1) break;
+      let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+      let a4 = f64x2.splat(0), a5 = f64x2.splat(0), a6 = f64x2.splat(0), a7 = f64x2.splat(0);
+      let p = x + (<usize>o * n * inner + j) * 4;
+      const step = <usize>inner * 4;
+      for (let r = 0; r < n; r++) {
+        const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+        a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v0)); a1 = f64x2.add(a1, f64x2.promote_low_f32x4(i32x4.shuffle(v0, v0, 2, 3, 0, 1)));
+        a2 = f64x2.add(a2, f64x2.promote_low_f32x4(v1)); a3 = f64x2.add(a3, f64x2.promote_low_f32x4(i32x4.shuffle(v1, v1, 2, 3, 0, 1)));
+        a4 = f64x2.add(a4, f64x2.promote_low_f32x4(v2)); a5 = f64x2.add(a5, f64x2.promote_low_f32x4(i32x4.shuffle(v2, v2, 2, 3, 0, 1)));
+        a6 = f64x2.add(a6, f64x2.promote_low_f32x4(v3)); a7 = f64x2.add(a7, f64x2.promote_low_f32x4(i32x4.shuffle(v3, v3, 2, 3, 0, 1)));
+        p += step;
+      }
+      const d = out + <usize>c * 4;
+      v128.store64_lane(d, f32x4.demote_f64x2_zero(a0), 0); v128.store64_lane(d + 8, f32x4.demote_f64x2_zero(a1), 0);
+      v128.store64_lane(d + 16, f32x4.demote_f64x2_zero(a2), 0); v128.store64_lane(d + 24, f32x4.demote_f64x2_zero(a3), 0);
+      v128.store64_lane(d + 32, f32x4.demote_f64x2_zero(a4), 0); v128.store64_lane(d + 40, f32x4.demote_f64x2_zero(a5), 0);
+      v128.store64_lane(d + 48, f32x4.demote_f64x2_zero(a6), 0); v128.store64_lane(d + 56, f32x4.demote_f64x2_zero(a7), 0);
+      c += 16;
+    }
+  }
+  for (; c < c1; c++) {
     const o = c / inner, j = c % inner;
     const base = x + (<usize>o * n * inner + j) * 4;
     let acc: f64 = op == 0 ? 0 : op == 1 ? -Infinity : Infinity;
