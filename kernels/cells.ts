@@ -34,8 +34,8 @@ function expv(x: v128): v128 {
   return f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(expv(f32x4.add(x, x)), f32x4.splat(1))));
 }
 
-/** Forward step. kind: 0 rnnTanh, 1 rnnRelu, 2 lstm, 3 gru. Requires H % 4 == 0. */
-export function cellForward(kind: i32, a: usize): void {
+/** Forward step for batch rows [b0, b1) (threads split rows). kind: 0 rnnTanh, 1 rnnRelu, 2 lstm, 3 gru. Requires H % 4 == 0. */
+export function cellForward(kind: i32, a: usize, b0: i32, b1: i32): void {
   const B = arg(a, 0), H = arg(a, 1);
   const gx = arg(a, 2), gh = arg(a, 3), h = arg(a, 4), hPrev = arg(a, 5), hOut = arg(a, 6);
   const s = arg(a, 7), sPrev = arg(a, 8), sNext = arg(a, 9), cache = arg(a, 10), cacheOff = arg(a, 11);
@@ -47,7 +47,7 @@ export function cellForward(kind: i32, a: usize): void {
   const G = kind == 2 ? 4 : kind == 3 ? 3 : 1;
   const C = kind == 2 || kind == 3 ? 4 : 1;
   const zero = f32x4.splat(0), one = f32x4.splat(1);
-  for (let b = 0; b < B; b++) {
+  for (let b = b0; b < b1; b++) {
     const active = mask == 0 || load<f32>(at(mask, maskOff + b)) != 0;
     for (let j = 0; j < H; j += 4) {
       const e = b * H + j;
@@ -91,7 +91,7 @@ export function cellForward(kind: i32, a: usize): void {
 }
 
 /** Backward step (same kinds). */
-export function cellBackward(kind: i32, a: usize): void {
+export function cellBackward(kind: i32, a: usize, b0: i32, b1: i32): void {
   const B = arg(a, 0), H = arg(a, 1);
   const h = arg(a, 4), hPrev = arg(a, 5);
   const s = arg(a, 7), sPrev = arg(a, 8), sNext = arg(a, 9), cache = arg(a, 10), cacheOff = arg(a, 11);
@@ -101,7 +101,7 @@ export function cellBackward(kind: i32, a: usize): void {
   const G = kind == 2 ? 4 : kind == 3 ? 3 : 1;
   const C = kind == 2 || kind == 3 ? 4 : 1;
   const zero = f32x4.splat(0), one = f32x4.splat(1);
-  for (let b = 0; b < B; b++) {
+  for (let b = b0; b < b1; b++) {
     const active = mask == 0 || load<f32>(at(mask, maskOff + b)) != 0;
     for (let j = 0; j < H; j += 4) {
       const e = b * H + j;

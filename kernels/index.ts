@@ -59,8 +59,8 @@ export function task(d: usize, tid: i32, nth: i32): void {
     case 21: conv1dRows(load<u32>(d, 8), load<u32>(d, 12), load<u32>(d, 16), load<u32>(d, 20), d + 64, lo, hi); break;
     case 22: conv1dDxRows(load<u32>(d, 8), load<u32>(d, 12), load<u32>(d, 16), d + 64, lo, hi); break;
     case 23: conv1dDwRows(load<u32>(d, 8), load<u32>(d, 12), load<u32>(d, 16), load<u32>(d, 20), d + 64, lo, hi); break;
-    case 24: cellForward(load<i32>(d, 8), d + 64); break;
-    case 25: cellBackward(load<i32>(d, 8), d + 64); break;
+    case 24: cellForward(load<i32>(d, 8), d + 64, lo, hi); break;
+    case 25: cellBackward(load<i32>(d, 8), d + 64, lo, hi); break;
     default: break;
   }
 }

@@ -237,18 +237,19 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
       const code = NATIVE_CELLS.indexOf(kind);
       if (code < 0 || a.param || a.hidden % 4 !== 0 || !isF32(a.gx, a.gh, a.h, a.cache) || (a.mask && a.mask.dtype !== 'float32')
         || (a.hDst && a.hDst.dtype !== 'float32')) return ref.cellForward(kind, a);
-      put(Task.CellForward, 1, code);
+      put(Task.CellForward, a.batch, code);
       putCell(a);
-      run(0, 1);
+      // Rows (sequences) split over threads: transcendental-heavy, worth it from a few thousand elements.
+      run(a.batch * a.hidden * 8, MIN_ELEMS_PER_THREAD);
     },
 
     cellBackward(kind, a): void {
       const code = NATIVE_CELLS.indexOf(kind);
       if (code < 0 || a.param || a.hidden % 4 !== 0 || !isF32(a.h, a.cache, a.dh, a.dgx) || (a.mask && a.mask.dtype !== 'float32')) return ref.cellBackward(kind, a);
-      put(Task.CellBackward, 1, code);
+      put(Task.CellBackward, a.batch, code);
       putCell(a);
       putArray(64 + 14 * 4, [ptr(a.dh), a.dhOff, a.ds ? ptr(a.ds) : 0, a.dsOff, ptr(a.dgx), a.dgxOff, ptr(a.dgh), a.dghOff, ptr(a.dhPrev), a.dhPrevOff]);
-      run(0, 1);
+      run(a.batch * a.hidden * 4, MIN_ELEMS_PER_THREAD);
     },
 
     adamUpdate(a: AdamArgs): void {
