@@ -3,7 +3,7 @@ import { isTensor } from '../tensor/tensor.js';
 import { beginScope, collectTensors, endScope } from '../tensor/memory.js';
 import { isFloat } from '../tensor/dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { Tape, noGrad, popTape, pushTape, recordOp } from './tape.js';
+import { Tape, activeTape, noGrad, popTape, pushTape, recordOp } from './tape.js';
 import type { MapTree, TensorTree } from './tree.js';
 import { treeLeaves, treeMap } from './tree.js';
 import { add } from '../ops/elementwise.js';
@@ -140,8 +140,11 @@ export function vjp<P extends TensorTree>(f: (params: P) => Tensor, params: P, c
 export interface CustomGradResult {
   /** The output(s). */
   value: Tensor | Tensor[];
-  /** Given one cotangent per output (zeros where unused), one gradient per input (null: none). */
-  gradFunc: (dys: Tensor[]) => (Tensor | null)[];
+  /**
+   * Given one cotangent per output (zeros where unused), one gradient per input (null: none).
+   * `needs[i]` says whether input i gets a gradient at all, so costly ones can be skipped.
+   */
+  gradFunc: (dys: Tensor[], needs: boolean[]) => (Tensor | null)[];
   /** Tensors the backward needs beyond inputs and outputs; kept alive with the tape. */
   save?: Tensor[];
 }
@@ -155,11 +158,13 @@ export function customGrad<I extends Tensor[]>(name: string, f: (...inputs: I) =
     inputs.forEach((t, i) => {
       if (!isTensor(t)) throw new ArgumentError(`customGrad(${name})`, `input ${i} must be a Tensor`);
     });
+    const tape = activeTape();
+    const needs = inputs.map((t) => tape !== null && tape.isTracked(t));
     const r = noGrad(() => f(...inputs));
     const outs = Array.isArray(r.value) ? r.value : [r.value];
     recordOp(name, inputs, outs, (dys) => {
       const filled = dys.map((d, i) => d ?? zeros(outs[i]!.shape, { dtype: outs[i]!.dtype }));
-      return r.gradFunc(filled);
+      return r.gradFunc(filled, needs);
     }, r.save ?? []);
     return r.value;
   };

@@ -131,7 +131,7 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
     zero.dispose();
     if (whhPrep) be.free(whhPrep);
 
-    const gradFunc = (dys: Tensor[]): (Tensor | null)[] => {
+    const gradFunc = (dys: Tensor[], needs: boolean[]): (Tensor | null)[] => {
       const [dy, dhN, dsN] = dys as [Tensor, Tensor, Tensor | undefined];
       const dGx = empty([T, B, GH], dtype, be);
       const dGh = empty([T, B, GH], dtype, be);
@@ -199,8 +199,12 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
         be.copyStrided({ buf: dhPrev.buffer, offset: 0, strides: [1] }, dh.buffer, [B * Hout]);
       }
       // Weight gradients as single GEMMs over all steps.
-      const dX = empty([T, B, I], dtype, be);
-      be.matmul({ a: dGx.buffer, b: wIh.buffer, out: dX.buffer, batch: 1, m: T * B, k: GH, n: I, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 });
+      // dX only when the input needs it (a model's first layer usually does not): it is a full GEMM.
+      let dX: Tensor | null = null;
+      if (needs[0]) {
+        dX = empty([T, B, I], dtype, be);
+        be.matmul({ a: dGx.buffer, b: wIh.buffer, out: dX.buffer, batch: 1, m: T * B, k: GH, n: I, transA: false, transB: false, aBatchStride: 0, bBatchStride: 0 });
+      }
       const dWih = empty(wIh.shape, dtype, be);
       be.matmul({ a: dGx.buffer, b: x.buffer, out: dWih.buffer, batch: 1, m: GH, k: T * B, n: I, transA: true, transB: false, aBatchStride: 0, bBatchStride: 0 });
       const dWhh = empty(wHh.shape, dtype, be);
