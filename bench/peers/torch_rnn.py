@@ -8,7 +8,8 @@ seq 128); W4 streaming LSTM step (input 64, hidden 128, batch 1, 1000 steps, sta
 SH / ST the W1 sweeps over hidden size (seq 128) and sequence length (hidden 256), with peak RSS.
 
 Every configuration runs in a fresh child process (this script with --one), so that the peak RSS
-(getrusage ru_maxrss) belongs to that configuration alone. Each result is one line
+(getrusage ru_maxrss) belongs to that configuration alone; with --procs N in N of them, and the
+fastest is reported (2-thread PyTorch is bimodal per process on the 2-vCPU VM: see README.md). Each result is one line
 "RESULT\t{json}". The BLAS that torch's matmuls use is whatever libblas.so.3 the loader finds
 (Debian builds torch with BLAS_INFO=generic): pin it with LD_LIBRARY_PATH; the library actually
 mapped is read from /proc/self/maps and stored with every result.
@@ -36,6 +37,7 @@ p.add_argument("--label", default="")
 p.add_argument("--min-reps", type=int, default=5)
 p.add_argument("--max-reps", type=int, default=15)
 p.add_argument("--budget-ms", type=float, default=3000, help="aim for this much timed work per config")
+p.add_argument("--procs", type=int, default=1, help="run each configuration in this many fresh processes; report the fastest")
 # internal: run exactly one configuration in this process
 p.add_argument("--one", action="store_true")
 p.add_argument("--workload", default="W1")
@@ -71,17 +73,29 @@ def orchestrate():
                "--seq", str(t), "--threads", str(args.threads), "--label", args.label,
                "--min-reps", str(args.min_reps), "--max-reps", str(args.max_reps),
                "--budget-ms", str(args.budget_ms), "--sweep", sweep]
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        got = False
-        for line in r.stdout.splitlines():
-            print(line, flush=True)
-            if line.startswith("RESULT\t"):
-                got = True
-                done[key] = json.loads(line.split("\t", 1)[1])
-        if not got:
+        recs, err = [], ""
+        for _ in range(args.procs):
+            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for line in r.stdout.splitlines():
+                if line.startswith("RESULT\t"):
+                    recs.append(json.loads(line.split("\t", 1)[1]))
+                elif line.strip():
+                    print(line, flush=True)
+            if r.returncode != 0:
+                err = f"exit code {r.returncode}: {r.stdout[-400:]}"
+        if not recs:
             print("RESULT\t" + json.dumps({"peer": "pytorch", "variant": args.label, "workload": w,
-                                           "hidden": h, "seq": t, "sweep": sweep,
-                                           "error": f"exit code {r.returncode}: {r.stdout[-400:]}"}), flush=True)
+                                           "hidden": h, "seq": t, "sweep": sweep, "threads": args.threads,
+                                           "error": err or "no result"}), flush=True)
+            continue
+        # 2-thread PyTorch on this VM is bimodal per process (some processes run W1 ~1.8x slower
+        # throughout); report the fastest process and keep every process's median
+        best = min(recs, key=lambda x: x["median"])
+        if len(recs) > 1:
+            best = dict(best, process_medians=[round(x["median"], 3) for x in recs],
+                        process_note=f"fastest of {len(recs)} fresh processes")
+        done[key] = best
+        print("RESULT\t" + json.dumps(best), flush=True)
 
 
 def one():
