@@ -144,19 +144,30 @@ export function binaryRows(op: i32, rank: i32, shape: usize, a: usize, aStrides:
   }
 }
 
+/**
+ * Element offset of row r of `shape` viewed as [rows, last] through `strides` (leading dims only):
+ * the row index decomposed into coordinates, dotted with the strides.
+ */
+// @ts-ignore: decorator
+@inline
+export function rowOffset(rank: i32, shape: usize, strides: usize, r: i32): usize {
+  let rem = r;
+  let o: usize = 0;
+  for (let d = rank - 2; d >= 0; d--) {
+    const dim = load<i32>(shape + <usize>d * 4);
+    o += <usize>(rem % dim) * load<i32>(strides + <usize>d * 4);
+    rem /= dim;
+  }
+  return o;
+}
+
 /** Strided gather of rows [r0, r1): out (contiguous) = src through `strides` over `shape`. */
 export function copyRows(rank: i32, shape: usize, src: usize, strides: usize, out: usize, r0: i32, r1: i32, elem: i32): void {
   const last = rank - 1;
   const n = rank == 0 ? 1 : load<i32>(shape + <usize>last * 4);
   const s = rank == 0 ? 1 : load<i32>(strides + <usize>last * 4);
   for (let r = r0; r < r1; r++) {
-    let rem = r;
-    let o: usize = 0;
-    for (let d = last - 1; d >= 0; d--) {
-      const dim = load<i32>(shape + <usize>d * 4);
-      o += <usize>(rem % dim) * load<i32>(strides + <usize>d * 4);
-      rem /= dim;
-    }
+    const o = rowOffset(rank, shape, strides, r);
     const dst = out + <usize>r * n * elem;
     const from = src + o * elem;
     if (s == 1) {

@@ -1,3 +1,4 @@
+import { rowOffset } from './elementwise';
 // Index kernels (embedding forward/backward, torch.gather/scatter_add), where, cast, cumsum,
 // argmax and strided scatter. Indices were validated by the op before these run.
 
@@ -104,13 +105,7 @@ export function scatterRows(rank: i32, shape: usize, src: usize, dst: usize, str
   const n = rank == 0 ? 1 : load<i32>(shape + <usize>last * 4);
   const s = rank == 0 ? 1 : load<i32>(strides + <usize>last * 4);
   for (let r = r0; r < r1; r++) {
-    let rem = r;
-    let o: usize = 0;
-    for (let d = last - 1; d >= 0; d--) {
-      const dim = load<i32>(shape + <usize>d * 4);
-      o += <usize>(rem % dim) * load<i32>(strides + <usize>d * 4);
-      rem /= dim;
-    }
+    const o = rowOffset(rank, shape, strides, r);
     const from = src + <usize>r * n * elem;
     const to = dst + o * elem;
     if (s == 1) memory.copy(to, from, <usize>n * elem);
