@@ -142,9 +142,10 @@ export interface CustomGradResult {
   value: Tensor | Tensor[];
   /**
    * Given one cotangent per output (zeros where unused), one gradient per input (null: none).
-   * `needs[i]` says whether input i gets a gradient at all, so costly ones can be skipped.
+   * `needs[i]` says whether input i gets a gradient at all, so costly ones can be skipped;
+   * `given[j]` whether output j received a cotangent (false: `dys[j]` is zeros).
    */
-  gradFunc: (dys: Tensor[], needs: boolean[]) => (Tensor | null)[];
+  gradFunc: (dys: Tensor[], needs: boolean[], given: boolean[]) => (Tensor | null)[];
   /** Tensors the backward needs beyond inputs and outputs; kept alive with the tape. */
   save?: Tensor[];
 }
@@ -164,7 +165,7 @@ export function customGrad<I extends Tensor[]>(name: string, f: (...inputs: I) =
     const outs = Array.isArray(r.value) ? r.value : [r.value];
     recordOp(name, inputs, outs, (dys) => {
       const filled = dys.map((d, i) => d ?? zeros(outs[i]!.shape, { dtype: outs[i]!.dtype }));
-      return r.gradFunc(filled, needs);
+      return r.gradFunc(filled, needs, dys.map((d) => d !== null));
     }, r.save ?? []);
     return r.value;
   };

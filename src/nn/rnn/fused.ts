@@ -131,18 +131,18 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
     zero.dispose();
     if (whhPrep) be.free(whhPrep);
 
-    const gradFunc = (dys: Tensor[], needs: boolean[]): (Tensor | null)[] => {
+    const gradFunc = (dys: Tensor[], needs: boolean[], given: boolean[]): (Tensor | null)[] => {
       const [dy, dhN, dsN] = dys as [Tensor, Tensor, Tensor | undefined];
       const dGx = empty([T, B, GH], dtype, be);
       const dGh = empty([T, B, GH], dtype, be);
-      const dh = empty([B, Hout], dtype, be);
+      let dh = empty([B, Hout], dtype, be);
       be.copyStrided({ buf: dhN.buffer, offset: 0, strides: [1] }, dh.buffer, [B * Hout]);
       const ds = S ? empty([S, B, H], dtype, be) : null;
       if (ds) {
         if (dsN) be.copyStrided({ buf: dsN.buffer, offset: 0, strides: [1] }, ds.buffer, [S * B * H]);
         else be.fill(ds.buffer, 0);
       }
-      const dhPrev = empty([B, Hout], dtype, be);
+      let dhPrev = empty([B, Hout], dtype, be);
       const du = us ? empty([B, H], dtype, be) : null;
       // The kernel's direct d(previous u) of a projected LSTM is [B, H] (H > Hout): its own scratch.
       const duPrev = us ? empty([B, H], dtype, be) : null;
@@ -155,8 +155,10 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
       if (dparam) be.fill(dparam.buffer, 0);
       for (let q = T - 1; q >= 0; q--) {
         const t = reverse ? T - 1 - q : q;
-        // dh += dy[t] * mask[t]
-        if (mask) {
+        // dh += dy[t] * mask[t] (skipped when the output sequence is unused, e.g. a loss on the final state)
+        if (!given[0]) {
+          // nothing to add
+        } else if (mask) {
           be.where({ buf: mask.buffer, offset: t * B, strides: [1, 0] }, { buf: dy.buffer, offset: t * B * Hout, strides: [Hout, 1] },
             { buf: zeroB.buffer, offset: 0, strides: [0, 0] }, tmp.buffer, [B, Hout]);
           be.binary('add', { buf: dh.buffer, offset: 0, strides: [1] }, { buf: tmp.buffer, offset: 0, strides: [1] }, dh.buffer, [B * Hout]);
@@ -196,7 +198,7 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
         }
         be.matmul({ a: dGh.buffer, b: wHh.buffer, out: dhPrev.buffer, batch: 1, m: B, k: GH, n: Hout, transA: false, transB: false,
           aBatchStride: 0, bBatchStride: 0, aOffset: q * B * GH, accumulate: true, bPrepared: whhPrepB });
-        be.copyStrided({ buf: dhPrev.buffer, offset: 0, strides: [1] }, dh.buffer, [B * Hout]);
+        [dh, dhPrev] = [dhPrev, dh];
       }
       // Weight gradients as single GEMMs over all steps.
       // dX only when the input needs it (a model's first layer usually does not): it is a full GEMM.
