@@ -12,7 +12,9 @@
 // @ts-ignore: decorator
 @inline
 function expv(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
+  // pmin/pmax are single instructions (the NaN-propagating min/max expand to several); a NaN
+  // input still yields NaN through the polynomial below.
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-87.3)), f32x4.splat(88.3));
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504)));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
@@ -23,7 +25,9 @@ function expv(x: v128): v128 {
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
-  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // 2^n for integral n in [-126, 128]: adding 1.5 * 2^23 puts n in the low mantissa bits.
+  const bits = f32x4.add(n, f32x4.splat(12582912.0));
+  const pow2 = i32x4.shl(i32x4.add(bits, i32x4.splat(127 - 0x4B400000)), 23);
   return f32x4.mul(p, pow2);
 }
 
@@ -32,6 +36,21 @@ function expv(x: v128): v128 {
 // @ts-ignore: decorator
 @inline function tanhv(x: v128): v128 {
   return f32x4.sub(f32x4.splat(1), f32x4.div(f32x4.splat(2), f32x4.add(expv(f32x4.add(x, x)), f32x4.splat(1))));
+}
+
+/**
+ * dst[0..H) = act(a + b) (act: 0 sigmoid, 1 tanh) over one row. A separate short loop per gate
+ * lets the CPU overlap iterations: one long dependent exp/divide chain per element otherwise
+ * leaves the core waiting on latency.
+ */
+// @ts-ignore: decorator
+@inline
+function actRow(act: i32, a: usize, b: usize, dst: usize, H: i32): void {
+  for (let j = 0; j < H; j += 4) {
+    const o = <usize>j * 4;
+    const x = f32x4.add(v128.load(a + o), v128.load(b + o));
+    v128.store(dst + o, act == 0 ? sigv(x) : tanhv(x));
+  }
 }
 
 /** Forward step for batch rows [b0, b1) (threads split rows). kind: 0 rnnTanh, 1 rnnRelu, 2 lstm, 3 gru. Requires H % 4 == 0. */
@@ -49,6 +68,19 @@ export function cellForward(kind: i32, a: usize, b0: i32, b1: i32): void {
   const zero = f32x4.splat(0), one = f32x4.splat(1);
   for (let b = b0; b < b1; b++) {
     const active = mask == 0 || load<f32>(at(mask, maskOff + b)) != 0;
+    if (active && kind == 2) {
+      // LSTM: the four gate activations as separate passes over the row, then the state update.
+      const gxr = gxOff + b * G * H, ghr = ghOff + b * G * H, cr = cacheOff + b * C * H;
+      for (let k = 0; k < 4; k++) actRow(k == 2 ? 1 : 0, at(gx, gxr + k * H), at(gh, ghr + k * H), at(cache, cr + k * H), H);
+      for (let j = 0; j < H; j += 4) {
+        const e = b * H + j, cb = cr + j;
+        const c = f32x4.add(f32x4.mul(v128.load(at(cache, cb + H)), v128.load(at(s, sPrev + e))),
+          f32x4.mul(v128.load(at(cache, cb)), v128.load(at(cache, cb + 2 * H))));
+        v128.store(at(sw, sNext + e), c);
+        v128.store(at(hw, hOut + e), f32x4.mul(v128.load(at(cache, cb + 3 * H)), tanhv(c)));
+      }
+      continue;
+    }
     for (let j = 0; j < H; j += 4) {
       const e = b * H + j;
       const hp = v128.load(at(h, hPrev + e));
