@@ -65,6 +65,10 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
     const gx = empty([T, B, GH], dtype, be);
     be.matmul({ a: x.buffer, b: wIh.buffer, out: gx.buffer, batch: 1, m: T * B, k: I, n: GH, transA: false, transB: true, aBatchStride: 0, bBatchStride: 0 });
     if (bIh) be.binary('add', { buf: gx.buffer, offset: 0, strides: [GH, 1] }, { buf: bIh.buffer, offset: 0, strides: [0, 1] }, gx.buffer, [T * B, GH]);
+    // b_hh adds linearly to the pre-activations of every cell but GRU (whose b_hn sits inside the
+    // reset gate), so it joins b_ih once here instead of being copied into every step's GEMM.
+    const foldBhh = !!bHh && kind !== 'gru';
+    if (foldBhh) be.binary('add', { buf: gx.buffer, offset: 0, strides: [GH, 1] }, { buf: bHh!.buffer, offset: 0, strides: [0, 1] }, gx.buffer, [T * B, GH]);
     const hs = empty([T + 1, B, Hout], dtype, be);
     be.copyStrided({ buf: h0.buffer, offset: 0, strides: [1] }, hs.buffer, [B * Hout]);
     const us = wHr ? empty([T + 1, B, H], dtype, be) : null;
@@ -84,9 +88,10 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
     for (let q = 0; q < T; q++) {
       const t = reverse ? T - 1 - q : q;
       // gh = b_hh + h_{q} W_hh^T
-      if (bHh) be.copyStrided({ buf: bHh.buffer, offset: 0, strides: [0, 1] }, gh.buffer, [B, GH]);
+      const stepBias = !!bHh && !foldBhh;
+      if (stepBias) be.copyStrided({ buf: bHh!.buffer, offset: 0, strides: [0, 1] }, gh.buffer, [B, GH]);
       be.matmul({ a: hs.buffer, b: wHh.buffer, out: gh.buffer, batch: 1, m: B, k: Hout, n: GH, transA: false, transB: true,
-        aBatchStride: 0, bBatchStride: 0, aOffset: q * B * Hout, accumulate: !!bHh, bPrepared: whhPrep });
+        aBatchStride: 0, bBatchStride: 0, aOffset: q * B * Hout, accumulate: stepBias, bPrepared: whhPrep });
       be.cellForward(kind, {
         batch: B, hidden: H, gx: gx.buffer, gxOff: t * B * GH, gh: gh.buffer, ghOff: 0,
         h: us ? us.buffer : hs.buffer, hPrevOff: q * B * (us ? H : Hout), hOutOff: (q + 1) * B * (us ? H : Hout),
