@@ -6,6 +6,7 @@ import type { DType } from '../../src/tensor/dtype.js';
 import { tensor } from '../../src/ops/creation.js';
 import type { RecurrentError } from '../../src/errors.js';
 import { memory } from '../../src/tensor/memory.js';
+import { stridesOf } from '../../src/ops/util.js';
 
 /** `n` deterministic pseudo-random values in [lo, hi). */
 export function vals(n: number, seed: number, lo = -1, hi = 1): number[] {
@@ -74,16 +75,8 @@ export function expectError(fn: () => unknown, cls: ErrorClass, op: string, patt
   });
 }
 
-/** Row-major strides. */
-export function strides(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
+/** Row-major strides (the library's own helper; trivial enough to share with the oracle). */
+export const strides = stridesOf;
 
 /** Multi-index of flat position `i` in `shape`. */
 export function unravel(i: number, shape: readonly number[]): number[] {
