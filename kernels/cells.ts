@@ -133,6 +133,8 @@ export function cellBackward(kind: i32, a: usize, b0: i32, b1: i32): void {
   const G = kind == 2 ? 4 : kind == 3 ? 3 : 1;
   const C = kind == 2 || kind == 3 ? 4 : 1;
   const zero = f32x4.splat(0), one = f32x4.splat(1);
+  // Callers alias dgh to dgx when both gradients are equal (every cell but GRU): store once.
+  const sameG = dgh == dgx && dghOff == dgxOff;
   for (let b = b0; b < b1; b++) {
     const active = mask == 0 || load<f32>(at(mask, maskOff + b)) != 0;
     for (let j = 0; j < H; j += 4) {
@@ -151,7 +153,7 @@ export function cellBackward(kind: i32, a: usize, b0: i32, b1: i32): void {
         const v = v128.load(at(cache, cb));
         const da = kind == 0 ? f32x4.mul(d, f32x4.sub(one, f32x4.mul(v, v))) : v128.and(d, f32x4.gt(v, zero));
         v128.store(at(dgx, xb), da);
-        v128.store(at(dgh, hb), da);
+        if (!sameG) v128.store(at(dgh, hb), da);
         v128.store(at(dhp, dhpOff + e), zero);
       } else if (kind == 2) {
         const i = v128.load(at(cache, cb)), f = v128.load(at(cache, cb + H));
@@ -166,7 +168,9 @@ export function cellBackward(kind: i32, a: usize, b0: i32, b1: i32): void {
         const dAg = f32x4.mul(f32x4.mul(dc, i), f32x4.sub(one, f32x4.mul(g, g)));
         v128.store(at(ds, dsOff + e), f32x4.mul(dc, f));
         v128.store(at(dgx, xb), dAi); v128.store(at(dgx, xb + H), dAf); v128.store(at(dgx, xb + 2 * H), dAg); v128.store(at(dgx, xb + 3 * H), dAo);
-        v128.store(at(dgh, hb), dAi); v128.store(at(dgh, hb + H), dAf); v128.store(at(dgh, hb + 2 * H), dAg); v128.store(at(dgh, hb + 3 * H), dAo);
+        if (!sameG) {
+          v128.store(at(dgh, hb), dAi); v128.store(at(dgh, hb + H), dAf); v128.store(at(dgh, hb + 2 * H), dAg); v128.store(at(dgh, hb + 3 * H), dAo);
+        }
         v128.store(at(dhp, dhpOff + e), zero);
       } else {
         const r = v128.load(at(cache, cb)), z = v128.load(at(cache, cb + H));

@@ -249,7 +249,8 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
       put(Task.CellBackward, a.batch, code);
       putCell(a);
       putArray(64 + 14 * 4, [ptr(a.dh), a.dhOff, a.ds ? ptr(a.ds) : 0, a.dsOff, ptr(a.dgx), a.dgxOff, ptr(a.dgh), a.dghOff, ptr(a.dhPrev), a.dhPrevOff]);
-      run(a.batch * a.hidden * 4, MIN_ELEMS_PER_THREAD);
+      // Same split as the forward: a backward step is as transcendental-heavy per element.
+      run(a.batch * a.hidden * 8, MIN_ELEMS_PER_THREAD);
     },
 
     adamUpdate(a: AdamArgs): void {

@@ -139,7 +139,10 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
     const gradFunc = (dys: Tensor[], needs: boolean[], given: boolean[]): (Tensor | null)[] => {
       const [dy, dhN, dsN] = dys as [Tensor, Tensor, Tensor | undefined];
       const dGx = empty([T, B, GH], dtype, be);
-      const dGh = empty([T, B, GH], dtype, be);
+      // Every cell but GRU has equal input and recurrent pre-activation gradients; in time order
+      // (forward direction) they are even stored alike, so one buffer serves both.
+      const shareG = kind !== 'gru' && !reverse;
+      const dGh = shareG ? dGx : empty([T, B, GH], dtype, be);
       let dh = empty([B, Hout], dtype, be);
       be.copyStrided({ buf: dhN.buffer, offset: 0, strides: [1] }, dh.buffer, [B * Hout]);
       const ds = S ? empty([S, B, H], dtype, be) : null;
@@ -226,7 +229,7 @@ export function fusedSequence(inp: SequenceInputs): SequenceOutputs {
         be.matmul({ a: dHist.buffer, b: us.buffer, out: dWhr.buffer, batch: 1, m: Hout, k: T * B, n: H, transA: true, transB: false,
           aBatchStride: 0, bBatchStride: 0, bOffset: B * H });
       }
-      for (const tt of [dGx, dGh, dhPrev, du, duPrev, dHist, tmp, zeroB]) tt?.dispose();
+      for (const tt of [dGx, shareG ? null : dGh, dhPrev, du, duPrev, dHist, tmp, zeroB]) tt?.dispose();
       if (whhPrepB) be.free(whhPrepB);
       const grads = [dX, dh, ds, dWih, dWhh, dbIh, dbHh, dparam, dWhr];
       return grads.filter((_, i) => present[i]);
