@@ -1,0 +1,63 @@
+import { ArgumentError } from '../errors.js';
+import type { ModelOptions } from '../models/sequence-model.js';
+
+/** Everything that defines a training run (JSON; stored in every checkpoint). */
+export interface TrainConfig {
+  /** Task registry name and its options. */
+  task: string;
+  taskOptions: Record<string, string | number | boolean>;
+  /** Model options (cell, sizes); the rest follows from the task. */
+  model: ModelOptions;
+  steps: number;
+  batchSize: number;
+  /** Peak learning rate of AdamW. */
+  lr: number;
+  weightDecay: number;
+  /** Global gradient-norm clip (0 = off). */
+  clip: number;
+  /** Linear warmup steps, then the schedule. */
+  warmup: number;
+  schedule: 'cosine' | 'constant';
+  seed: number;
+  /** Steps between averaged loss records. */
+  logEvery: number;
+  /** Steps between evaluations (0 = only at the end). */
+  evalEvery: number;
+  /** Examples per evaluation set (train lengths, test lengths; half as many per curve point). */
+  evalSize: number;
+  /** Steps between checkpoints (0 = only at the end). */
+  checkpointEvery: number;
+  /** Length curriculum: the longest training length grows linearly from the shortest to the
+   *  longest over this fraction of the steps (0 = off, every length from the start). */
+  curriculum: number;
+  /** Stop after this many evaluations without a better train-length loss (0 = never). */
+  patience: number;
+}
+
+/** Defaults: a minute-scale run on 2 cores. */
+export const TRAIN_DEFAULTS: Omit<TrainConfig, 'task' | 'taskOptions' | 'model'> = {
+  steps: 1000, batchSize: 32, lr: 3e-3, weightDecay: 0, clip: 1, warmup: 50, schedule: 'cosine', seed: 0,
+  logEvery: 10, evalEvery: 0, evalSize: 256, checkpointEvery: 100, patience: 0, curriculum: 0.5,
+};
+
+/** Fills defaults and validates a partial config. */
+export function trainConfig(partial: Partial<TrainConfig> & { task: string }): TrainConfig {
+  const c: TrainConfig = { ...TRAIN_DEFAULTS, taskOptions: {}, model: {}, ...partial };
+  const op = 'train';
+  const int = (name: keyof TrainConfig, min: number): void => {
+    const v = c[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ArgumentError(op, `${name} must be an integer >= ${min}, got ${String(v)}`);
+  };
+  int('steps', 1); int('batchSize', 1); int('seed', 0); int('logEvery', 1); int('evalEvery', 0); int('evalSize', 1);
+  int('checkpointEvery', 0); int('patience', 0); int('warmup', 0);
+  const pos = (name: keyof TrainConfig, allowZero: boolean): void => {
+    const v = c[name];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
+      throw new ArgumentError(op, `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(v)}`);
+    }
+  };
+  pos('lr', false); pos('weightDecay', true); pos('clip', true);
+  if (!(c.curriculum >= 0 && c.curriculum <= 1)) throw new ArgumentError(op, `curriculum must be in [0, 1], got ${String(c.curriculum)}`);
+  if (c.schedule !== 'cosine' && c.schedule !== 'constant') throw new ArgumentError(op, `schedule must be cosine or constant, got '${String(c.schedule)}'`);
+  return c;
+}

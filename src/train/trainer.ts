@@ -1,0 +1,289 @@
+import { FormatError } from '../errors.js';
+import { valueAndGrad } from '../autodiff/grad.js';
+import { noGrad } from '../autodiff/tape.js';
+import { SequenceModel, modelConfigFor } from '../models/sequence-model.js';
+import type { ModelConfig } from '../models/sequence-model.js';
+import { AdamW } from '../optim/adam.js';
+import { clipGradNorm } from '../optim/clip.js';
+import { constantLr, cosineLr, linearWarmup } from '../optim/schedule.js';
+import { dispose, tidy } from '../tensor/scope.js';
+import { Rng } from '../tensor/rng.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Task } from '../tasks/types.js';
+import { collate, disposeBatch, sampleExamples } from './batch.js';
+import type { TrainConfig } from './config.js';
+import { MetricAccumulator, batchLoss } from './metrics.js';
+import type { Metrics } from './metrics.js';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+import type { CheckpointMeta } from './checkpoint.js';
+
+/** Mean training loss over `logEvery` steps. */
+export interface StepRecord { step: number; loss: number; lr: number }
+/** One evaluation on the training and the test length ranges. */
+export interface EvalRecord { step: number; train: Metrics; test: Metrics }
+/** Metrics at one sequence length (the length-extrapolation curve). */
+export type CurvePoint = Metrics & { length: number };
+
+/** What `Trainer.run` reports at the end; deterministic for a given config (no timings). */
+export interface TrainResult {
+  task: string;
+  model: string;
+  seed: number;
+  steps: number;
+  parameters: number;
+  stoppedEarly: boolean;
+  train: Metrics;
+  test: Metrics;
+  curve: CurvePoint[];
+}
+
+/** Progress notifications of `Trainer.run`. */
+export type TrainEvent =
+  | { event: 'step'; step: number; steps: number; loss: number; lr: number; tokensPerSec: number; elapsedSec: number }
+  | { event: 'eval'; step: number; train: Metrics; test: Metrics }
+  | { event: 'checkpoint'; step: number };
+
+/** Callbacks of `Trainer.run`; `checkpoint` receives the encoded bytes to store. */
+export interface TrainHooks {
+  onEvent?(e: TrainEvent): void;
+  onCheckpoint?(bytes: Uint8Array, step: number): void;
+}
+
+const EVAL_BATCH = 64;
+
+/**
+ * Trains a `SequenceModel` on a task with AdamW, gradient clipping and a warmup + cosine schedule,
+ * evaluating on the training and on longer test lengths. All randomness comes from `config.seed`
+ * through separate streams (model, training data, evaluation), and a checkpoint holds every
+ * stream's state, so a resumed run reproduces the uninterrupted one exactly.
+ */
+export class Trainer {
+  readonly model: SequenceModel;
+  readonly modelConfig: ModelConfig;
+  readonly optimizer: AdamW;
+  /** Steps done. */
+  step = 0;
+  readonly history: { steps: StepRecord[]; evals: EvalRecord[] } = { steps: [], evals: [] };
+  stoppedEarly = false;
+  private readonly modelRng: Rng;
+  private readonly dataRng: Rng;
+  private readonly evalState: number[];
+  private lossSum = 0;
+  private lossCount = 0;
+  private best = Infinity;
+  private badEvals = 0;
+  private tokens = 0;
+  private trainMs = 0;
+  private readonly lossAndGrads: (p: Record<string, Tensor>) => { value: Tensor; grads: Record<string, Tensor> };
+  private currentBatch: ReturnType<typeof collate> | null = null;
+
+  constructor(readonly config: TrainConfig, readonly task: Task, resume?: { meta: CheckpointMeta; tensors: Record<string, Tensor> }) {
+    const root = new Rng(config.seed);
+    this.modelRng = root.split();
+    this.dataRng = root.split();
+    this.evalState = root.split().getState();
+    this.modelConfig = modelConfigFor(task, config.model);
+    this.model = new SequenceModel(this.modelConfig, { rng: this.modelRng });
+    const c = config;
+    const main = c.schedule === 'cosine' ? cosineLr(c.lr, Math.max(1, c.steps - c.warmup), { minLr: c.lr * 0.1 }) : constantLr(c.lr);
+    this.optimizer = new AdamW(this.model.parameterRecord(), { lr: c.warmup > 0 ? linearWarmup(c.lr, c.warmup, main) : main, weightDecay: c.weightDecay });
+    this.lossAndGrads = valueAndGrad(() => {
+      const b = this.currentBatch!;
+      const pred = this.model.forward(b.x, b.lengths);
+      return batchLoss(this.modelConfig, pred, b);
+    }) as never;
+    if (resume) this.restore(resume.meta, resume.tensors);
+  }
+
+  /** Number of trainable scalars. */
+  get parameters(): number {
+    return this.model.numParameters();
+  }
+
+  /** One optimisation step on a fresh batch; returns its loss. */
+  trainStep(): number {
+    const t0 = performance.now();
+    const c = this.config;
+    const batch = collate(this.task, sampleExamples(this.task, this.dataRng, c.batchSize, this.trainRange()));
+    this.currentBatch = batch;
+    let loss = NaN;
+    tidy(() => {
+      const { value, grads } = this.lossAndGrads(this.model.parameterRecord());
+      loss = value.item();
+      if (c.clip > 0) clipGradNorm(grads, c.clip);
+      this.optimizer.step(grads);
+      dispose([value, grads]);
+    });
+    this.currentBatch = null;
+    this.tokens += batch.tokens;
+    disposeBatch(batch);
+    this.step++;
+    this.lossSum += loss;
+    this.lossCount++;
+    this.trainMs += performance.now() - t0;
+    return loss;
+  }
+
+  /** Training lengths at the current step (the curriculum widens the range over time). */
+  trainRange(): readonly [number, number] {
+    const [lo, hi] = this.task.trainLengths;
+    const span = this.config.curriculum * this.config.steps;
+    if (span <= 0) return [lo, hi];
+    return [lo, Math.min(hi, lo + Math.floor((hi - lo) * (this.step + 1) / span))];
+  }
+
+  /** Metrics on a fixed evaluation set: 'train' or 'test' length range, or one length. */
+  evaluate(which: 'train' | 'test' | number): Metrics {
+    const rng = new Rng(0);
+    rng.setState(this.evalState);
+    // Fixed, disjoint streams per set so every evaluation sees the same examples.
+    const sets = [rng.split(), rng.split()];
+    let gen: Rng;
+    let range: readonly [number, number];
+    let size = this.config.evalSize;
+    if (which === 'train') { gen = sets[0]!; range = this.task.trainLengths; }
+    else if (which === 'test') { gen = sets[1]!; range = this.task.testLengths; }
+    else {
+      // One stream per length, derived from a third split.
+      const s = rng.split().getState();
+      gen = new Rng([(s[0]! ^ which) >>> 0, s[1]!, s[2]!, s[3]!]);
+      range = [which, which];
+      size = Math.max(1, Math.ceil(size / 2));
+    }
+    const acc = new MetricAccumulator(this.modelConfig);
+    const wasTraining = this.model.training;
+    this.model.eval();
+    try {
+      for (let done = 0; done < size; done += EVAL_BATCH) {
+        const batch = collate(this.task, sampleExamples(this.task, gen, Math.min(EVAL_BATCH, size - done), range));
+        noGrad(() => tidy(() => acc.add(this.model.forward(batch.x, batch.lengths), batch)));
+        disposeBatch(batch);
+      }
+    } finally {
+      this.model.train(wasTraining);
+    }
+    return acc.result();
+  }
+
+  /** Lengths of the extrapolation curve: from the training range to the end of the test range. */
+  curveLengths(): number[] {
+    const [a, b] = this.task.trainLengths;
+    const top = this.task.testLengths[1];
+    const pts = [a, Math.round((a + b) / 2), b, 2 * b, 4 * b, top].filter((v) => v >= 1 && v <= top);
+    return [...new Set(pts)].sort((x, y) => x - y);
+  }
+
+  /** Trains until `config.steps` (or early stop), evaluating and checkpointing on schedule. */
+  run(hooks: TrainHooks = {}): TrainResult {
+    const c = this.config;
+    while (this.step < c.steps && !this.stoppedEarly) {
+      this.trainStep();
+      if (this.step % c.logEvery === 0 || this.step === c.steps) this.flushLog(hooks);
+      if (c.evalEvery > 0 && this.step % c.evalEvery === 0 && this.step < c.steps) this.evalNow(hooks);
+      if (c.checkpointEvery > 0 && this.step % c.checkpointEvery === 0 && this.step < c.steps) {
+        hooks.onCheckpoint?.(this.checkpoint(), this.step);
+        hooks.onEvent?.({ event: 'checkpoint', step: this.step });
+      }
+    }
+    this.flushLog(hooks);
+    const last = this.history.evals.at(-1);
+    const final = last && last.step === this.step ? last : this.evalNow(hooks);
+    const result: TrainResult = {
+      task: this.task.name, model: this.modelConfig.cell, seed: c.seed, steps: this.step, parameters: this.parameters,
+      stoppedEarly: this.stoppedEarly, train: final.train, test: final.test,
+      curve: this.curveLengths().map((length) => ({ length, ...this.evaluate(length) })),
+    };
+    hooks.onCheckpoint?.(this.checkpoint(), this.step);
+    hooks.onEvent?.({ event: 'checkpoint', step: this.step });
+    return result;
+  }
+
+  /** Training throughput so far (input steps per second of training time). */
+  get tokensPerSec(): number {
+    return this.trainMs > 0 ? this.tokens / (this.trainMs / 1000) : 0;
+  }
+
+  /** Seconds spent in training steps (this process only). */
+  get trainSeconds(): number {
+    return this.trainMs / 1000;
+  }
+
+  private flushLog(hooks: TrainHooks): void {
+    if (this.lossCount === 0) return;
+    const rec: StepRecord = { step: this.step, loss: this.lossSum / this.lossCount, lr: this.optimizer.lr };
+    this.history.steps.push(rec);
+    this.lossSum = 0;
+    this.lossCount = 0;
+    hooks.onEvent?.({ event: 'step', steps: this.config.steps, ...rec, tokensPerSec: this.tokensPerSec, elapsedSec: this.trainSeconds });
+  }
+
+  private evalNow(hooks: TrainHooks): EvalRecord {
+    const rec: EvalRecord = { step: this.step, train: this.evaluate('train'), test: this.evaluate('test') };
+    this.history.evals.push(rec);
+    hooks.onEvent?.({ event: 'eval', ...rec });
+    if (this.config.patience > 0) {
+      if (rec.train.loss < this.best) { this.best = rec.train.loss; this.badEvals = 0; }
+      else if (++this.badEvals >= this.config.patience) this.stoppedEarly = true;
+    }
+    return rec;
+  }
+
+  /** Encodes model, optimizer, every random stream, counters and history as one safetensors file. */
+  checkpoint(): Uint8Array {
+    const opt = this.optimizer.stateDict();
+    const tensors: Record<string, Tensor> = {};
+    for (const [k, v] of Object.entries(this.model.stateDict())) tensors[`model.${k}`] = v;
+    for (const [k, v] of Object.entries(opt.slots)) tensors[`optim.${k}`] = v;
+    const meta: CheckpointMeta = {
+      version: 1, config: this.config, modelConfig: this.modelConfig, step: this.step,
+      optimizer: { kind: opt.kind, step: opt.step, hyper: opt.hyper },
+      rng: { model: this.modelRng.getState(), data: this.dataRng.getState() },
+      counters: { lossSum: this.lossSum, lossCount: this.lossCount, best: this.best, badEvals: this.badEvals, stoppedEarly: this.stoppedEarly, tokens: this.tokens },
+      history: this.history,
+    };
+    try {
+      return encodeCheckpoint(tensors, meta);
+    } finally {
+      dispose(Object.values(opt.slots));
+    }
+  }
+
+  /** Rebuilds a trainer from checkpoint bytes (the task must be the checkpoint's). */
+  static fromCheckpoint(bytes: Uint8Array, task: Task): Trainer {
+    const { meta, tensors } = decodeCheckpoint(bytes);
+    try {
+      return new Trainer(meta.config, task, { meta, tensors });
+    } finally {
+      dispose(Object.values(tensors));
+    }
+  }
+
+  private restore(meta: CheckpointMeta, tensors: Record<string, Tensor>): void {
+    const op = 'checkpoint';
+    if (JSON.stringify(meta.modelConfig) !== JSON.stringify(this.modelConfig)) {
+      throw new FormatError(op, `model config ${JSON.stringify(meta.modelConfig)} does not match the task's ${JSON.stringify(this.modelConfig)}`);
+    }
+    const model: Record<string, Tensor> = {};
+    const slots: Record<string, Tensor> = {};
+    for (const [k, v] of Object.entries(tensors)) {
+      if (k.startsWith('model.')) model[k.slice(6)] = v;
+      else if (k.startsWith('optim.')) slots[k.slice(6)] = v;
+      else throw new FormatError(op, `unexpected tensor '${k}'`);
+    }
+    this.model.loadStateDict(model);
+    this.optimizer.loadStateDict({ kind: meta.optimizer.kind, step: meta.optimizer.step, hyper: meta.optimizer.hyper, slots });
+    this.modelRng.setState(meta.rng.model);
+    this.dataRng.setState(meta.rng.data);
+    this.step = meta.step;
+    const k = meta.counters;
+    this.lossSum = k.lossSum;
+    this.lossCount = k.lossCount;
+    this.best = k.best ?? Infinity;
+    this.badEvals = k.badEvals;
+    this.stoppedEarly = k.stoppedEarly;
+    this.tokens = k.tokens;
+    this.history.steps.push(...meta.history.steps);
+    this.history.evals.push(...meta.history.evals);
+  }
+}
+
