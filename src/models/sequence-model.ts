@@ -124,4 +124,17 @@ export class SequenceModel extends Module {
     if (this.norm) feat = this.norm.forward(feat);
     return this.head.forward(feat);
   }
+
+  /**
+   * Streaming: one step for a batch of tokens [B] (int32) or features [B, inputDim], carrying the
+   * recurrent state. Returns the per-step head output [B, outputs] and the new state.
+   */
+  step(x: Tensor, state?: RecurrentState | null): { output: Tensor; state: RecurrentState } {
+    if (!this.config.perStep) throw new ArgumentError('SequenceModel.step', 'streaming needs a per-step head (tag or per-step regression)');
+    const inp = this.embed ? this.embed.forward(x) : x;
+    const r = this.rnn.step(inp, state ?? null);
+    let feat = r.output;
+    if (this.norm) feat = this.norm.forward(feat);
+    return { output: this.head.forward(feat), state: r.state };
+  }
 }

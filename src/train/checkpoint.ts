@@ -17,6 +17,8 @@ export interface CheckpointMeta {
   rng: { model: number[]; data: number[] };
   counters: { lossSum: number; lossCount: number; best: number | null; badEvals: number; stoppedEarly: boolean; tokens: number };
   history: { steps: StepRecord[]; evals: EvalRecord[] };
+  /** The task's token names (so a language model can be sampled without its text file). */
+  tokens?: string[];
 }
 
 /** Model and optimizer tensors (`model.*`, `optim.*`) plus the metadata, as safetensors bytes. */

@@ -240,6 +240,7 @@ export class Trainer {
       rng: { model: this.modelRng.getState(), data: this.dataRng.getState() },
       counters: { lossSum: this.lossSum, lossCount: this.lossCount, best: this.best, badEvals: this.badEvals, stoppedEarly: this.stoppedEarly, tokens: this.tokens },
       history: this.history,
+      ...(this.task.tokens ? { tokens: [...this.task.tokens] } : {}),
     };
     try {
       return encodeCheckpoint(tensors, meta);
