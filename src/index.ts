@@ -52,6 +52,11 @@ export * as optim from './optim/index.js';
 export { loadSafetensors, saveSafetensors, readSafetensorsMetadata } from './io/tensors.js';
 export { parseSafetensors, serializeSafetensors } from './io/safetensors.js';
 
+// Tasks, sequence models and the training loop (what the CLI runs)
+export * as tasks from './tasks/index.js';
+export * as models from './models/index.js';
+export * as train from './train/index.js';
+
 // Errors
 export {
   RecurrentError, ShapeError, DTypeError, ArgumentError, StateDictError, FormatError, DisposedError,

@@ -1,0 +1,10 @@
+export { Trainer } from './trainer.js';
+export type { TrainResult, TrainEvent, TrainHooks, StepRecord, EvalRecord, CurvePoint } from './trainer.js';
+export { trainConfig, TRAIN_DEFAULTS } from './config.js';
+export type { TrainConfig } from './config.js';
+export { collate, sampleExamples, disposeBatch } from './batch.js';
+export type { Batch } from './batch.js';
+export { MetricAccumulator, batchLoss } from './metrics.js';
+export type { Metrics } from './metrics.js';
+export { encodeCheckpoint, decodeCheckpoint, readCheckpointMeta } from './checkpoint.js';
+export type { CheckpointMeta } from './checkpoint.js';
