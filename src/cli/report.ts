@@ -52,13 +52,15 @@ const esc = (s) => String(s).replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt
 document.getElementById('summary').innerHTML = '<p>' + esc(D.result.steps + ' steps, ' + D.result.parameters + ' parameters' + (D.result.stoppedEarly ? ', stopped early' : '')) + '</p>';
 const W = Math.min(960, window.innerWidth - 48);
 const line = (label, color, scale) => ({ label, stroke: color, width: 2, scale: scale || 'y' });
-new uPlot({ width: W, height: 260, scales: { x: { time: false } }, axes: [{ label: 'step' }, { label: 'loss' }],
+// Loss on a log axis (it spans decades); accuracy on [0, 1].
+const yScale = metric === 'accuracy' ? { range: [0, 1.02] } : { distr: 3 };
+new uPlot({ width: W, height: 260, scales: { x: { time: false }, y: { distr: 3 } }, axes: [{ label: 'step' }, { label: 'loss (log scale)' }],
   series: [{ label: 'step' }, line('train loss (mean per log interval)', '#1f77b4')] },
   [D.history.steps.map((s) => s.step), D.history.steps.map((s) => s.loss)], document.getElementById('loss'));
-new uPlot({ width: W, height: 260, scales: { x: { time: false } }, axes: [{ label: 'step' }, { label: metric }],
+new uPlot({ width: W, height: 260, scales: { x: { time: false }, y: yScale }, axes: [{ label: 'step' }, { label: metric }],
   series: [{ label: 'step' }, line(metric + ' at training lengths', '#2ca02c'), line(metric + ' at test lengths', '#d62728')] },
   [D.history.evals.map((e) => e.step), D.history.evals.map((e) => e.train[metric]), D.history.evals.map((e) => e.test[metric])], document.getElementById('evals'));
-new uPlot({ width: W, height: 260, scales: { x: { time: false } }, axes: [{ label: 'sequence length (task size)' }, { label: metric }],
+new uPlot({ width: W, height: 260, scales: { x: { time: false }, y: yScale }, axes: [{ label: 'sequence length (task size)' }, { label: metric }],
   series: [{ label: 'length' }, Object.assign(line(metric, '#9467bd'), { points: { show: true, size: 7 } })] },
   [D.result.curve.map((p) => p.length), D.result.curve.map((p) => p[metric])], document.getElementById('curve'));
 const cols = Object.keys(D.result.train).filter((k) => k !== 'examples');

@@ -52,8 +52,12 @@ const TRAIN_FLAGS: Record<string, FlagSpec> = {
 /** Usage text of `recurrent train`. */
 export const TRAIN_HELP = `recurrent train [flags]\n\nTrains a sequence model on a task, with checkpoints, exact resume and an HTML report.\n\n${flagHelp(TRAIN_FLAGS)}`;
 
-/** Builds the run config from flags (validated). */
-function configFromFlags(v: Record<string, unknown>): TrainConfig {
+/**
+ * Builds the run config from flags (validated). On `--resume`, `saved` (the checkpoint's config)
+ * supplies the defaults that are derived from `--steps` (warmup, eval interval), so a resume with
+ * a larger `--steps` and otherwise the same flags is not mistaken for a change of settings.
+ */
+function configFromFlags(v: Record<string, unknown>, saved?: TrainConfig): TrainConfig {
   const taskOptions: Record<string, string | number | boolean> = { ...keyValues('task-opt', v['task-opt']) };
   if (v.text !== undefined) taskOptions.path = String(v.text);
   const steps = intFlag('steps', v.steps, 1000, 1);
@@ -72,10 +76,10 @@ function configFromFlags(v: Record<string, unknown>): TrainConfig {
     lr: numFlag('lr', v.lr, 3e-3, 0),
     weightDecay: numFlag('weight-decay', v['weight-decay'], 0, 0),
     clip: numFlag('clip', v.clip, 1, 0),
-    warmup: intFlag('warmup', v.warmup, Math.min(50, Math.floor(steps / 10)), 0),
+    warmup: intFlag('warmup', v.warmup, saved?.warmup ?? Math.min(50, Math.floor(steps / 10)), 0),
     schedule: choiceFlag('schedule', v.schedule, ['cosine', 'constant'] as const, 'cosine'),
     curriculum: numFlag('curriculum', v.curriculum, 0.5, 0),
-    evalEvery: intFlag('eval-every', v['eval-every'], Math.max(1, Math.floor(steps / 4)), 0),
+    evalEvery: intFlag('eval-every', v['eval-every'], saved?.evalEvery ?? Math.max(1, Math.floor(steps / 4)), 0),
     evalSize: intFlag('eval-size', v['eval-size'], 256, 1),
     logEvery: intFlag('log-every', v['log-every'], 10, 1),
     checkpointEvery: intFlag('checkpoint-every', v['checkpoint-every'], 100, 0),
@@ -92,7 +96,7 @@ export function trainCommand(argv: string[]): number {
   }
   const wall0 = performance.now();
   const engine = setupEngine(v);
-  const config = configFromFlags(v);
+  let config = configFromFlags(v);
   const task = taskFromOptions(config.task, config.taskOptions);
   const files = new RunFiles(String(v.out ?? `runs/${config.task}-${config.model.cell}-seed${config.seed}`));
   const existing = files.readCheckpoint();
@@ -101,6 +105,7 @@ export function trainCommand(argv: string[]): number {
 
   let trainer: Trainer;
   if (v.resume && existing) {
+    config = configFromFlags(v, existing.meta.config);
     const differs = diffConfig(existing.meta.config, config);
     if (differs.length) {
       throw new UsageError(`the checkpoint in ${files.dir} was trained with different settings (${differs.join('; ')}); give the same flags, or a new --out`);

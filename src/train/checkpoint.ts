@@ -15,7 +15,7 @@ export interface CheckpointMeta {
   step: number;
   optimizer: { kind: string; step: number; hyper: Record<string, number | boolean> };
   rng: { model: number[]; data: number[] };
-  counters: { lossSum: number; lossCount: number; best: number | null; badEvals: number; stoppedEarly: boolean; tokens: number };
+  counters: { lossSum: number | null; lossCount: number; best: number | null; badEvals: number; stoppedEarly: boolean; tokens: number };
   history: { steps: StepRecord[]; evals: EvalRecord[] };
   /** The task's token names (so a language model can be sampled without its text file). */
   tokens?: string[];

@@ -277,7 +277,8 @@ export class Trainer {
     this.dataRng.setState(meta.rng.data);
     this.step = meta.step;
     const k = meta.counters;
-    this.lossSum = k.lossSum;
+    // JSON stores a NaN running sum (a diverged step) as null
+    this.lossSum = k.lossSum ?? NaN;
     this.lossCount = k.lossCount;
     this.best = k.best ?? Infinity;
     this.badEvals = k.badEvals;
