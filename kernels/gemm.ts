@@ -73,7 +73,9 @@ function micro(pa: usize, pb: usize, bstride: usize, kc: i32, c: usize, ldc: i32
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
+  // Bounded by the A pointer (no separate counter: one less instruction per iteration).
+  const end = pa + <usize>kc * 16;
+  while (pa < end) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
