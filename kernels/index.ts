@@ -6,6 +6,7 @@ import { adamRange, binaryRows, copyRows, unaryRange } from './elementwise';
 import { argmax, castF32I32, cumsum, gather, indexAdd, indexSelect, scatterAdd, scatterRows, whereRows } from './gather';
 import { conv1dDwRows, conv1dDxRows, conv1dRows } from './conv';
 import { cellBackward, cellForward } from './cells';
+import { linearScanBackCols, linearScanCols } from './scan';
 import { normBackwardCols, normBackwardRows, normRows, reduceCols, reduceRows, softmaxRows } from './rows';
 
 export { gemmCols, packFull, packedBytes, GEMM_SCRATCH, adamRange, unaryRange, binaryRows, copyRows, reduceRows, reduceCols, softmaxRows, normRows, normBackwardRows, normBackwardCols };
@@ -61,6 +62,11 @@ export function task(d: usize, tid: i32, nth: i32): void {
     case 23: conv1dDwRows(load<u32>(d, 8), load<u32>(d, 12), load<u32>(d, 16), load<u32>(d, 20), d + 64, lo, hi); break;
     case 24: cellForward(load<i32>(d, 8), d + 64, lo, hi); break;
     case 25: cellBackward(load<i32>(d, 8), d + 64, lo, hi); break;
+    // Linear scans: `total` counts groups of 4 lanes so shares stay SIMD-aligned.
+    case 26: linearScanCols(load<u32>(d, 8), load<u32>(d, 12), load<u32>(d, 16), load<u32>(d, 20), load<i32>(d, 24), load<i32>(d, 28),
+      load<i32>(d, 32) != 0, lo * 4, min(hi * 4, load<i32>(d, 28))); break;
+    case 27: linearScanBackCols(load<u32>(d, 8), load<u32>(d, 12), load<u32>(d, 16), load<u32>(d, 20), load<u32>(d, 36), load<u32>(d, 40),
+      load<u32>(d, 44), load<i32>(d, 24), load<i32>(d, 28), load<i32>(d, 32) != 0, lo * 4, min(hi * 4, load<i32>(d, 28))); break;
     default: break;
   }
 }

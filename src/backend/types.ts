@@ -117,6 +117,16 @@ export interface CellBackwardArgs extends CellStepArgs {
 }
 
 /**
+ * The diagonal linear recurrence h_t = a_t ⊙ h_{t-1} + b_t over T steps of N values each (time
+ * major, contiguous): forward writes every h_t; `reverse` runs t = T-1..0 with h_{t+1} instead.
+ * `h0` (N values) is the state before the first step, null = zeros.
+ */
+export interface LinearScanArgs {
+  T: number; N: number; reverse: boolean;
+  a: Buffer; b: Buffer; h0: Buffer | null;
+}
+
+/**
  * The kernel set every backend provides. Kernels write into buffers allocated by the caller, so
  * a backend can reuse memory; they never allocate tensors themselves. `ref` implements all of it
  * in plain TypeScript and is the specification the conformance suite compares others against.
@@ -196,6 +206,13 @@ export interface Backend {
    */
   prepareRhs?(b: Buffer, k: number, n: number, transB: boolean): Buffer;
 
+  /** Linear recurrence forward into `h` [T, N] (see LinearScanArgs). */
+  linearScan(args: LinearScanArgs, h: Buffer): void;
+  /**
+   * Its backward: g_t = dh_t + a_{t+1} ⊙ g_{t+1} (in scan order) into `db` (= g), `da` = g ⊙ h_prev,
+   * and d(h0) = a_first ⊙ g_first into `dh0` when not null. Reads the forward output `h`.
+   */
+  linearScanBackward(args: LinearScanArgs, h: Buffer, dh: Buffer, da: Buffer, db: Buffer, dh0: Buffer | null): void;
   /** Pointwise forward of one recurrent step (see CellStepArgs). */
   cellForward(kind: CellKind, args: CellStepArgs): void;
   /** Pointwise backward of one recurrent step (see CellBackwardArgs). */

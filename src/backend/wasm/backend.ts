@@ -243,6 +243,21 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
       run(a.batch * a.hidden * 8, MIN_ELEMS_PER_THREAD);
     },
 
+    linearScan(x, h): void {
+      if (!isF32(x.a, x.b, h) || (x.h0 && x.h0.dtype !== 'float32')) return ref.linearScan(x, h);
+      put(Task.LinearScan, Math.ceil(x.N / 4), ptr(x.a), ptr(x.b), x.h0 ? ptr(x.h0) : 0, ptr(h), x.T, x.N, x.reverse ? 1 : 0);
+      run(x.T * x.N, MIN_ELEMS_PER_THREAD);
+    },
+
+    linearScanBackward(x, h, dh, da, db, dh0): void {
+      if (!isF32(x.a, h, dh, da, db) || (x.h0 && x.h0.dtype !== 'float32') || (dh0 && dh0.dtype !== 'float32')) {
+        return ref.linearScanBackward(x, h, dh, da, db, dh0);
+      }
+      put(Task.LinearScanBack, Math.ceil(x.N / 4), ptr(x.a), x.h0 ? ptr(x.h0) : 0, ptr(h), ptr(dh), x.T, x.N, x.reverse ? 1 : 0,
+        ptr(da), ptr(db), dh0 ? ptr(dh0) : 0);
+      run(x.T * x.N, MIN_ELEMS_PER_THREAD);
+    },
+
     cellBackward(kind, a): void {
       const code = NATIVE_CELLS.indexOf(kind);
       if (code < 0 || a.param || a.hidden % 4 !== 0 || !isF32(a.h, a.cache, a.dh, a.dgx) || (a.mask && a.mask.dtype !== 'float32')) return ref.cellBackward(kind, a);

@@ -1,0 +1,59 @@
+// Diagonal linear recurrence h_t = a_t * h_{t-1} + b_t over [T, N] (time major). Threads split the
+// N independent lanes; each lane runs the whole sequence in order, so the result does not depend
+// on the thread count. Lanes in groups of 4 use f32x4, the rest scalar.
+
+/** Forward for lanes [n0, n1). */
+export function linearScanCols(a: usize, b: usize, h0: usize, h: usize, T: i32, N: i32, reverse: bool, n0: i32, n1: i32): void {
+  let n = n0;
+  for (; n + 4 <= n1; n += 4) {
+    let prev = h0 != 0 ? v128.load(h0 + <usize>n * 4) : f32x4.splat(0);
+    for (let q = 0; q < T; q++) {
+      const t = reverse ? T - 1 - q : q;
+      const o = (<usize>t * N + n) * 4;
+      prev = f32x4.add(f32x4.mul(v128.load(a + o), prev), v128.load(b + o));
+      v128.store(h + o, prev);
+    }
+  }
+  for (; n < n1; n++) {
+    let prev: f32 = h0 != 0 ? load<f32>(h0 + <usize>n * 4) : 0;
+    for (let q = 0; q < T; q++) {
+      const t = reverse ? T - 1 - q : q;
+      const o = (<usize>t * N + n) * 4;
+      prev = load<f32>(a + o) * prev + load<f32>(b + o);
+      store<f32>(h + o, prev);
+    }
+  }
+}
+
+/** Backward for lanes [n0, n1): db = g, da = g * h_prev, dh0 = a_first * g_first. */
+export function linearScanBackCols(a: usize, h0: usize, h: usize, dh: usize, da: usize, db: usize, dh0: usize,
+  T: i32, N: i32, reverse: bool, n0: i32, n1: i32): void {
+  let n = n0;
+  for (; n + 4 <= n1; n += 4) {
+    let carry = f32x4.splat(0);
+    for (let q = T - 1; q >= 0; q--) {
+      const t = reverse ? T - 1 - q : q;
+      const o = (<usize>t * N + n) * 4;
+      const g = f32x4.add(v128.load(dh + o), carry);
+      v128.store(db + o, g);
+      const hp = q == 0 ? (h0 != 0 ? v128.load(h0 + <usize>n * 4) : f32x4.splat(0))
+        : v128.load(h + (<usize>(reverse ? t + 1 : t - 1) * N + n) * 4);
+      v128.store(da + o, f32x4.mul(g, hp));
+      carry = f32x4.mul(v128.load(a + o), g);
+    }
+    if (dh0 != 0) v128.store(dh0 + <usize>n * 4, carry);
+  }
+  for (; n < n1; n++) {
+    let carry: f32 = 0;
+    for (let q = T - 1; q >= 0; q--) {
+      const t = reverse ? T - 1 - q : q;
+      const o = (<usize>t * N + n) * 4;
+      const g = load<f32>(dh + o) + carry;
+      store<f32>(db + o, g);
+      const hp: f32 = q == 0 ? (h0 != 0 ? load<f32>(h0 + <usize>n * 4) : 0) : load<f32>(h + (<usize>(reverse ? t + 1 : t - 1) * N + n) * 4);
+      store<f32>(da + o, g * hp);
+      carry = load<f32>(a + o) * g;
+    }
+    if (dh0 != 0) store<f32>(dh0 + <usize>n * 4, carry);
+  }
+}

@@ -1,0 +1,7 @@
+export { scanSequential } from './sequential.js';
+export type { ScanStep, ScanOptions } from './sequential.js';
+export { associativeScan } from './associative.js';
+export type { Combine } from './associative.js';
+export { chunkedScan } from './chunked.js';
+export { linearRecurrence, linearCombine } from './linear.js';
+export type { LinearRecurrenceOptions, LinearImpl } from './linear.js';

@@ -1,0 +1,46 @@
+import { ArgumentError } from '../errors.js';
+import { narrow, squeeze, stack } from '../ops/movement.js';
+import { isTensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** One step of a scan: the new carry and this step's output (both tensor arrays). */
+export type ScanStep = (carry: Tensor[], x: Tensor[]) => { carry: Tensor[]; y: Tensor[] };
+
+/** Options of the scans. */
+export interface ScanOptions {
+  /** Run from the last step to the first (outputs stay in time order). */
+  reverse?: boolean;
+}
+
+/** Checks that `xs` is a non-empty array of tensors sharing the leading (time) length; returns it. */
+export function timeLength(op: string, xs: readonly Tensor[]): number {
+  if (!Array.isArray(xs) || xs.length === 0 || !xs.every(isTensor)) throw new ArgumentError(op, 'expects a non-empty array of tensors');
+  const T = xs[0]!.shape[0];
+  if (T === undefined || T < 1) throw new ArgumentError(op, 'tensors need a leading time axis of length >= 1');
+  xs.forEach((x, i) => {
+    if (x.shape[0] !== T) throw new ArgumentError(op, `xs[${i}] has ${x.shape[0]} steps, xs[0] has ${T}`);
+  });
+  return T;
+}
+
+/**
+ * The reference scan (jax.lax.scan): for t in order, `{carry, y} = step(carry, xs[t])`; returns the
+ * final carry and the stacked outputs [T, ...]. Every op is recorded, so it differentiates through
+ * the tape — the specification the parallel and fused forms are tested against.
+ *
+ *   carry = init
+ *   for t = 0..T-1 (or T-1..0):  carry, y[t] = step(carry, x[t])
+ */
+export function scanSequential(step: ScanStep, init: Tensor[], xs: Tensor[], opts: ScanOptions = {}): { carry: Tensor[]; ys: Tensor[] } {
+  const T = timeLength('scanSequential', xs);
+  let carry = init;
+  const ys: Tensor[][] = new Array<Tensor[]>(T);
+  for (let q = 0; q < T; q++) {
+    const t = opts.reverse ? T - 1 - q : q;
+    const r = step(carry, xs.map((x) => squeeze(narrow(x, 0, t, 1), 0)));
+    carry = r.carry;
+    ys[t] = r.y;
+  }
+  const width = ys[0]!.length;
+  return { carry, ys: Array.from({ length: width }, (_, k) => stack(ys.map((y) => y[k]!), 0)) };
+}
