@@ -3,7 +3,7 @@ import { tensor } from '../ops/creation.js';
 import { Rng } from '../tensor/rng.js';
 import { dispose, tidy } from '../tensor/scope.js';
 import { keep } from '../tensor/memory.js';
-import type { RecurrentState } from '../nn/rnn/layer.js';
+import type { LayerState as RecurrentState } from '../models/cells.js';
 import { flagHelp, intFlag, numFlag, parseFlags } from './args.js';
 import type { FlagSpec } from './args.js';
 import { ENGINE_FLAGS, setupEngine } from './common.js';

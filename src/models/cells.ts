@@ -1,13 +1,25 @@
 import { ArgumentError } from '../errors.js';
 import { GRU, LSTM, LeakyRNN, RNN, SLSTM } from '../nn/rnn/layers.js';
-import type { RecurrentLayer, RecurrentOptions, RecurrentState } from '../nn/rnn/layer.js';
+import type { RecurrentOptions } from '../nn/rnn/layer.js';
+import { Aaren } from '../nn/aaren/layer.js';
+import type { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** A state with the per-layer last output h [layers * directions, B, H] (plus anything else). */
+export type LayerState = { h: Tensor } & Record<string, Tensor>;
+
+/** What a sequence model needs from its recurrent stack (RNN layers and Aaren both fit). */
+export interface SequenceLayer extends Module {
+  forward(x: Tensor, state?: LayerState | null, opts?: { lengths?: readonly number[] }): { output: Tensor; state: LayerState };
+  step(x: Tensor, state?: LayerState | null): { output: Tensor; state: LayerState };
+}
 
 /** A recurrent stack a sequence model can be built on, by its CLI name. */
 export interface CellSpec {
   readonly name: string;
   /** One line for `recurrent models`. */
   readonly description: string;
-  create(opts: RecurrentOptions): RecurrentLayer<RecurrentState>;
+  create(opts: RecurrentOptions): SequenceLayer;
 }
 
 const SPECS: CellSpec[] = [
@@ -17,6 +29,14 @@ const SPECS: CellSpec[] = [
   { name: 'rnn-relu', description: 'Elman RNN with ReLU, fused kernels', create: (o) => new RNN({ ...o, nonlinearity: 'relu' }) },
   { name: 'slstm', description: 'sLSTM (xLSTM): exponential input gate with stabiliser and normaliser states', create: (o) => new SLSTM(o) },
   { name: 'leaky', description: 'leaky tau-RNN with a trainable time constant per neuron', create: (o) => new LeakyRNN(o) },
+  {
+    name: 'aaren', description: 'Aaren: attention as an RNN (learned query per head, parallel prefix scan, O(1) streaming)',
+    create: (o) => {
+      if (o.bidirectional) throw new ArgumentError('model aaren', 'is causal: bidirectional is not supported');
+      return new Aaren({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, heads: o.heads ?? 1,
+        ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
+    },
+  },
 ];
 
 /** Every recurrent cell usable as `--model`. */

@@ -1,12 +1,12 @@
 import { ArgumentError } from '../errors.js';
 import { Module } from '../nn/module.js';
 import { Embedding, LayerNorm, Linear, RMSNorm } from '../nn/layers.js';
-import type { RecurrentLayer, RecurrentState } from '../nn/rnn/layer.js';
 import { concat, narrow, squeeze } from '../ops/movement.js';
 import { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Task } from '../tasks/types.js';
 import { getCell } from './cells.js';
+import type { LayerState, SequenceLayer } from './cells.js';
 
 /** What a sequence model computes from its recurrent stack. */
 export type HeadKind = 'classify' | 'tag' | 'regress';
@@ -87,7 +87,7 @@ function checkConfig(c: ModelConfig): void {
 export class SequenceModel extends Module {
   readonly config: ModelConfig;
   readonly embed: Embedding | null;
-  readonly rnn: RecurrentLayer<RecurrentState>;
+  readonly rnn: SequenceLayer;
   readonly norm: LayerNorm | RMSNorm | null;
   readonly head: Linear;
 
@@ -129,7 +129,7 @@ export class SequenceModel extends Module {
    * Streaming: one step for a batch of tokens [B] (int32) or features [B, inputDim], carrying the
    * recurrent state. Returns the per-step head output [B, outputs] and the new state.
    */
-  step(x: Tensor, state?: RecurrentState | null): { output: Tensor; state: RecurrentState } {
+  step(x: Tensor, state?: LayerState | null): { output: Tensor; state: LayerState } {
     if (!this.config.perStep) throw new ArgumentError('SequenceModel.step', 'streaming needs a per-step head (tag or per-step regression)');
     const inp = this.embed ? this.embed.forward(x) : x;
     const r = this.rnn.step(inp, state ?? null);
