@@ -2,6 +2,7 @@ import { ArgumentError } from '../errors.js';
 import { GRU, LSTM, LeakyRNN, RNN, SLSTM } from '../nn/rnn/layers.js';
 import type { RecurrentOptions } from '../nn/rnn/layer.js';
 import { Aaren } from '../nn/aaren/layer.js';
+import { ParaGRU } from '../nn/pararnn/layer.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -29,6 +30,14 @@ const SPECS: CellSpec[] = [
   { name: 'rnn-relu', description: 'Elman RNN with ReLU, fused kernels', create: (o) => new RNN({ ...o, nonlinearity: 'relu' }) },
   { name: 'slstm', description: 'sLSTM (xLSTM): exponential input gate with stabiliser and normaliser states', create: (o) => new SLSTM(o) },
   { name: 'leaky', description: 'leaky tau-RNN with a trainable time constant per neuron', create: (o) => new LeakyRNN(o) },
+  {
+    name: 'paragru', description: 'ParaGRU (ParaRNN): diagonal-recurrence GRU trained parallel in time by 3 Newton iterations',
+    create: (o) => {
+      if (o.bidirectional || (o.dropout ?? 0) > 0 || (o.heads ?? 1) > 1) throw new ArgumentError('model paragru', 'supports neither bidirectional, dropout nor heads');
+      return new ParaGRU({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1,
+        ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
+    },
+  },
   {
     name: 'aaren', description: 'Aaren: attention as an RNN (learned query per head, parallel prefix scan, O(1) streaming)',
     create: (o) => {

@@ -7,3 +7,5 @@ export { RNN, GRU, LSTM, SLSTM, LeakyRNN, RecurrentLayer, truncatedBptt } from '
 export type { HState, LSTMState, SLSTMState, RecurrentOptions, ForwardOptions, RecurrentState, RecurrentOutput } from './rnn/index.js';
 export { Aaren, prefixAttention, prefixAttentionQuadratic } from './aaren/index.js';
 export type { AarenOptions, AarenState, PrefixState } from './aaren/index.js';
+export { ParaGRU } from './pararnn/index.js';
+export type { ParaGRUOptions, NewtonOptions } from './pararnn/index.js';

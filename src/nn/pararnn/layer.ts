@@ -1,0 +1,146 @@
+import { ArgumentError, ShapeError, fmtShape } from '../../errors.js';
+import { where } from '../../ops/elementwise.js';
+import { tensor } from '../../ops/creation.js';
+import { linear } from '../../ops/linalg.js';
+import { narrow, squeeze, stack, transpose } from '../../ops/movement.js';
+import { uniform } from '../init.js';
+import { Module } from '../module.js';
+import { globalGenerator } from '../../tensor/rng.js';
+import type { Rng } from '../../tensor/rng.js';
+import type { DType } from '../../tensor/dtype.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { scanSequential } from '../../scan/sequential.js';
+import { gruDiagStep } from './gru-diag.js';
+import { newtonGruDiag } from './newton.js';
+import type { NewtonOptions } from './newton.js';
+
+/** Options of `ParaGRU`. */
+export interface ParaGRUOptions {
+  inputSize: number;
+  hiddenSize: number;
+  numLayers?: number;
+  /** 'newton' (default): parallel in time; 'sequential': the step through the tape (the spec). */
+  impl?: 'newton' | 'sequential';
+  /** Newton iterations (default 3) and early-stop tolerance on max |residual| (default 0). */
+  iterations?: number;
+  tol?: number;
+  rng?: Rng;
+  dtype?: DType;
+}
+
+/** One ParaGRU layer's parameters: A [3, H] (diagonal recurrences), B [3H, I], b [3H]. */
+class ParaGRULayer extends Module {
+  readonly A: Tensor;
+  readonly B: Tensor;
+  readonly b: Tensor;
+  constructor(I: number, H: number, rng: Rng, dtype: DType | undefined) {
+    super();
+    const o = { rng, ...(dtype ? { dtype } : {}) };
+    const k = 1 / Math.sqrt(H);
+    // |a| < 1 keeps the diagonal recurrence contractive at the start, so Newton converges fast.
+    this.A = this.registerParameter('A', uniform([3, H], -0.5, 0.5, o));
+    this.B = this.registerParameter('B', uniform([3 * H, I], -k, k, o));
+    this.b = this.registerParameter('b', uniform([3 * H], -k, k, o));
+  }
+}
+
+class Layers extends Module {
+  constructor(readonly list: ParaGRULayer[]) {
+    super();
+    list.forEach((l, i) => this.registerModule(String(i), l));
+  }
+}
+
+/**
+ * ParaGRU (ParaRNN, Danieli et al. 2025): a GRU whose recurrent matrices are diagonal, trained
+ * parallel in time by Newton iterations over the whole sequence, each a parallel linear
+ * recurrence solve. Batch-first: forward(x [B, T, I], state?, { lengths }) → output [B, T, H],
+ * state { h: [numLayers, B, H] }. `residuals` holds max |h_t - f(h_{t-1})| after each Newton
+ * iteration of the last forward (per layer).
+ */
+export class ParaGRU extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly impl: 'newton' | 'sequential';
+  readonly newton: NewtonOptions;
+  readonly layers: Layers;
+  residuals: number[][] = [];
+
+  constructor(opts: ParaGRUOptions) {
+    super();
+    const op = 'ParaGRU';
+    const int = (name: string, v: unknown): number => {
+      if (!Number.isInteger(v) || (v as number) < 1) throw new ArgumentError(op, `${name} must be a positive integer, got ${String(v)}`);
+      return v as number;
+    };
+    this.inputSize = int('inputSize', opts.inputSize);
+    this.hiddenSize = int('hiddenSize', opts.hiddenSize);
+    this.numLayers = int('numLayers', opts.numLayers ?? 1);
+    this.impl = opts.impl ?? 'newton';
+    if (this.impl !== 'newton' && this.impl !== 'sequential') throw new ArgumentError(op, `impl must be newton or sequential, got '${String(this.impl)}'`);
+    this.newton = { iterations: int('iterations', opts.iterations ?? 3), tol: opts.tol ?? 0 };
+    if (!(this.newton.tol! >= 0)) throw new ArgumentError(op, `tol must be >= 0, got ${String(opts.tol)}`);
+    const rng = opts.rng ?? globalGenerator();
+    this.layers = this.registerModule('layers', new Layers(Array.from({ length: this.numLayers },
+      (_, l) => new ParaGRULayer(l === 0 ? this.inputSize : this.hiddenSize, this.hiddenSize, rng, opts.dtype))));
+  }
+
+  forward(x: Tensor, state?: { h: Tensor } | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: { h: Tensor } } {
+    const op = 'ParaGRU';
+    if (x.rank !== 3 || x.shape[2] !== this.inputSize) throw new ShapeError(op, `x must be [batch, time, ${this.inputSize}], got ${fmtShape(x.shape)}`);
+    const [B, T] = x.shape as [number, number];
+    const H = this.hiddenSize;
+    if (state && (state.h.rank !== 3 || state.h.shape[0] !== this.numLayers || state.h.shape[1] !== B || state.h.shape[2] !== H)) {
+      throw new ShapeError(op, `state.h must be [${this.numLayers}, ${B}, ${H}], got ${fmtShape(state.h.shape)}`);
+    }
+    let valid: Tensor | null = null;
+    let lengths: number[] | null = null;
+    if (opts.lengths) {
+      lengths = Array.from(opts.lengths);
+      if (lengths.length !== B) throw new ShapeError(op, `lengths has ${lengths.length} entries for a batch of ${B}`);
+      lengths.forEach((n, b) => {
+        if (!Number.isInteger(n) || n < 0 || n > T) throw new ArgumentError(op, `lengths[${b}] = ${n} is not an integer in [0, ${T}]`);
+      });
+      const m = new Float32Array(T * B);
+      for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) m[t * B + b] = t < lengths[b]! ? 1 : 0;
+      valid = tensor(m, [T, B, 1], { dtype: x.dtype });
+    }
+    let seq = transpose(x, 0, 1); // [T, B, I]
+    const finals: Tensor[] = [];
+    this.residuals = [];
+    this.layers.list.forEach((layer, l) => {
+      const u = linear(seq, layer.B, layer.b); // [T, B, 3H]
+      const h0 = state ? squeeze(narrow(state.h, 0, l, 1), 0) : null;
+      if (this.impl === 'newton') {
+        seq = newtonGruDiag(u, layer.A, h0, valid, { ...this.newton, onResidual: (r) => this.residuals.push(r) });
+      } else {
+        const init = h0 ?? tensor(new Float32Array(B * H), [B, H], { dtype: x.dtype });
+        seq = scanSequential((carry, [ut, vt]) => {
+          const hp = carry[0]!;
+          const h = gruDiagStep(hp, ut!, layer.A).h;
+          const next = vt ? where(vt, h, hp) : h;
+          return { carry: [next], y: [next] };
+        }, [init], valid ? [u, valid] : [u]).ys[0]!;
+      }
+      // Final state: the last step, which past a sequence's end holds its frozen state.
+      finals.push(squeeze(narrow(seq, 0, T - 1, 1), 0));
+      if (valid) seq = where(valid, seq, 0);
+    });
+    return { output: transpose(seq, 0, 1), state: { h: stack(finals, 0) } };
+  }
+
+  /** One streaming step: x [B, I] → output [B, H] (the sequential cell, no Newton needed). */
+  step(x: Tensor, state?: { h: Tensor } | null): { output: Tensor; state: { h: Tensor } } {
+    if (x.rank !== 2 || x.shape[1] !== this.inputSize) throw new ShapeError('ParaGRU.step', `x must be [batch, ${this.inputSize}], got ${fmtShape(x.shape)}`);
+    const B = x.shape[0]!;
+    let inp = x;
+    const hs: Tensor[] = [];
+    this.layers.list.forEach((layer, l) => {
+      const hp = state ? squeeze(narrow(state.h, 0, l, 1), 0) : tensor(new Float32Array(B * this.hiddenSize), [B, this.hiddenSize], { dtype: x.dtype });
+      inp = gruDiagStep(hp, linear(inp, layer.B, layer.b), layer.A).h;
+      hs.push(inp);
+    });
+    return { output: inp, state: { h: stack(hs, 0) } };
+  }
+}

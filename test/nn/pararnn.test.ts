@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { randn } from '../../src/ops/creation.js';
+import { mul } from '../../src/ops/elementwise.js';
+import { narrow, squeeze } from '../../src/ops/movement.js';
+import { sum } from '../../src/ops/reduce.js';
+import { vjp } from '../../src/autodiff/grad.js';
+import { Rng } from '../../src/tensor/rng.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { ArgumentError, ShapeError } from '../../src/errors.js';
+import { ParaGRU } from '../../src/nn/pararnn/index.js';
+import { assertClose, assertGradcheck, relRms } from '../helpers.js';
+
+function pair(opts: { I: number; H: number; L?: number; iterations?: number; dtype?: 'float32' | 'float64'; seed?: number }): [ParaGRU, ParaGRU] {
+  const mk = (impl: 'newton' | 'sequential'): ParaGRU => new ParaGRU({ inputSize: opts.I, hiddenSize: opts.H, numLayers: opts.L ?? 1, impl,
+    iterations: opts.iterations ?? 3, rng: new Rng(opts.seed ?? 1), ...(opts.dtype ? { dtype: opts.dtype } : {}) });
+  return [mk('newton'), mk('sequential')];
+}
+
+function run(m: ParaGRU, x: Tensor, dy: Tensor, h0?: Tensor, lengths?: number[]): { y: number[]; grads: number[][]; h: number[] } {
+  const params = { ...m.parameterRecord(), __x: x, ...(h0 ? { __h0: h0 } : {}) };
+  const r = vjp((p: Record<string, Tensor>) => m.forward(p.__x!, p.__h0 ? { h: p.__h0 } : null, lengths ? { lengths } : {}).output, params, dy);
+  const g = r.grads as Record<string, Tensor>;
+  return { y: Array.from(r.value.data()), grads: Object.keys(params).map((k) => Array.from(g[k]!.data())), h: Array.from(m.forward(x, h0 ? { h: h0 } : null, lengths ? { lengths } : {}).state.h.data()) };
+}
+
+describe('ParaGRU: Newton in parallel equals the sequential pass', () => {
+  for (const [T, L, withH0, lengths] of [[1, 1, false, null], [6, 1, true, null], [17, 2, false, [17, 9, 1]], [40, 1, true, [40, 31, 12]]] as const) {
+    test(`T=${T} layers=${L} h0=${withH0} lengths=${lengths ? 'ragged' : 'none'}: outputs, final state, every gradient (float64, T iterations)`, () => {
+      const B = lengths ? lengths.length : 2;
+      // T iterations make the Newton trajectory exact (the system is triangular in time).
+      const [nw, sq] = pair({ I: 3, H: 5, L, iterations: T, dtype: 'float64', seed: T });
+      const rng = new Rng(T + 1);
+      const x = randn([B, T, 3], { rng, dtype: 'float64' }), dy = randn([B, T, 5], { rng, dtype: 'float64' });
+      const h0 = withH0 ? randn([L, B, 5], { rng, dtype: 'float64' }) : undefined;
+      const a = run(nw, x, dy, h0, lengths ? [...lengths] : undefined), b = run(sq, x, dy, h0, lengths ? [...lengths] : undefined);
+      assertClose(a.y, b.y, 1e-10, 1e-10, 'output');
+      assertClose(a.h, b.h, 1e-10, 1e-10, 'final state');
+      a.grads.forEach((g, i) => assertClose(g, b.grads[i]!, 1e-9, 1e-9, `grad ${i}`));
+    });
+  }
+
+  test('3 iterations reach the sequential trajectory to ~eps*T at T = 4096 (float32), residual reported', () => {
+    const [nw, sq] = pair({ I: 4, H: 8, iterations: 3, seed: 3 });
+    const x = randn([1, 4096, 4], { rng: new Rng(5) });
+    const a = nw.forward(x).output, b = sq.forward(x).output;
+    const err = relRms(a.data(), b.data());
+    assert.ok(err < 1.2e-7 * 4096, `relative RMS error ${err}`);
+    const res = nw.residuals[0]!;
+    assert.equal(res.length, 4);
+    assert.ok(res[3]! < res[0]! * 1e-3, `residuals ${res}`);
+  });
+
+  test('gradcheck of the Newton form (float64) w.r.t. inputs', () => {
+    const [nw] = pair({ I: 2, H: 3, iterations: 8, dtype: 'float64' });
+    const w = randn([2, 8, 3], { rng: new Rng(2), dtype: 'float64' });
+    assertGradcheck((x) => sum(mul(nw.forward(x!).output, w)), [randn([2, 8, 2], { rng: new Rng(1), dtype: 'float64' })]);
+  });
+
+  test('streaming step equals the batch output', () => {
+    const [nw] = pair({ I: 3, H: 4, L: 2, iterations: 10 });
+    const x = randn([2, 10, 3], { rng: new Rng(9) });
+    const y = nw.forward(x).output;
+    let state = null;
+    for (let t = 0; t < 10; t++) {
+      const r = nw.step(squeeze(narrow(x, 1, t, 1), 1), state);
+      state = r.state;
+      assertClose(r.output, Array.from(squeeze(narrow(y, 1, t, 1), 1).data()), 1e-5, 1e-5, `t=${t}`);
+    }
+  });
+
+  test('bad input', () => {
+    assert.throws(() => new ParaGRU({ inputSize: 3, hiddenSize: 4, iterations: 0 }), ArgumentError);
+    assert.throws(() => new ParaGRU({ inputSize: 3, hiddenSize: 4, impl: 'x' as 'newton' }), ArgumentError);
+    const m = new ParaGRU({ inputSize: 3, hiddenSize: 4 });
+    assert.throws(() => m.forward(randn([2, 5, 2])), ShapeError);
+    assert.throws(() => m.forward(randn([2, 5, 3]), { h: randn([1, 3, 4]) }), ShapeError);
+    assert.throws(() => m.forward(randn([2, 5, 3]), null, { lengths: [5, 6] }), ArgumentError);
+  });
+});
