@@ -35,7 +35,7 @@ export {
   reshape, flatten, squeeze, unsqueeze, permute, transpose, slice, narrow, concat, stack, split,
   broadcastTo, indexSelect, gather, cast, clone,
   neg, abs, sign, exp, log, log1p, sqrt, rsqrt, square, reciprocal, sigmoid, logSigmoid, tanh,
-  relu, leakyRelu, elu, selu, softplus, silu, gelu, erf,
+  relu, leakyRelu, elu, selu, softplus, silu, gelu, erf, cos, sin,
   add, sub, mul, div, pow, maximum, minimum, greater, greaterEqual, less, lessEqual, equal, where, clamp,
   sum, mean, max, min, variance, logsumexp, argmax, cumsum, softmax, logSoftmax,
   matmul, linear, layerNorm, rmsNorm, l2Normalize, conv1d, dropout, alphaDropout, embedding,

@@ -9,7 +9,7 @@ import { SELU_ALPHA, SELU_SCALE } from '../backend/ref/math.js';
 import { zeros } from '../ops/creation.js';
 import { broadcastTo, cast, permute, reshape, narrow, transpose } from '../ops/movement.js';
 import {
-  add, div, equal, exp, geluGrad, pow, greater, greaterEqual, less, lessEqual, log, maximum, mul, neg, sigmoid, sign, square, sub, where,
+  add, cos, div, equal, exp, geluGrad, pow, greater, greaterEqual, less, lessEqual, log, maximum, mul, neg, sigmoid, sign, sin, square, sub, where,
 } from '../ops/elementwise.js';
 import { sum, sumTo, cumsum } from '../ops/reduce.js';
 import { matmul, rawMatmul } from '../ops/linalg.js';
@@ -95,6 +95,8 @@ export const gradRules: Record<string, GradRule> = {
   // d/dx [Phi(x) + x phi(x)] = phi(x) (2 - x^2)
   geluGrad: ({ inputs: [x], dy }) => [mul(dy, mul(mul(exp(mul(square(x!), -0.5)), INV_SQRT_2PI), sub(2, square(x!))))],
   erf: ({ inputs: [x], dy }) => [mul(dy, mul(exp(neg(square(x!))), INV_SQRT_PI2))],
+  cos: ({ inputs: [x], dy }) => [mul(dy, neg(sin(x!)))],
+  sin: ({ inputs: [x], dy }) => [mul(dy, cos(x!))],
 
   // binary (cotangents are summed back over broadcast axes)
   add: ({ inputs: [a, b], dy }) => [unbroadcast(dy, a!), unbroadcast(dy, b!)],

@@ -13,7 +13,7 @@ export interface Buffer {
 export type UnaryOp =
   | 'neg' | 'abs' | 'sign' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'rsqrt' | 'square' | 'reciprocal'
   | 'sigmoid' | 'logSigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'elu' | 'selu' | 'softplus'
-  | 'silu' | 'gelu' | 'geluGrad' | 'erf' | 'step';
+  | 'silu' | 'gelu' | 'geluGrad' | 'erf' | 'step' | 'cos' | 'sin';
 
 /** Elementwise functions of two broadcast inputs; comparisons yield 1 or 0 in the output dtype. */
 export type BinaryOp =

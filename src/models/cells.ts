@@ -33,8 +33,8 @@ const SPECS: CellSpec[] = [
   {
     name: 'paragru', description: 'ParaGRU (ParaRNN): diagonal-recurrence GRU trained parallel in time by 3 Newton iterations',
     create: (o) => {
-      if (o.bidirectional || (o.dropout ?? 0) > 0 || (o.heads ?? 1) > 1) throw new ArgumentError('model paragru', 'supports neither bidirectional, dropout nor heads');
-      return new ParaGRU({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1,
+      if (o.bidirectional || (o.heads ?? 1) > 1) throw new ArgumentError('model paragru', 'supports neither bidirectional nor heads (its recurrence is diagonal)');
+      return new ParaGRU({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, dropout: o.dropout ?? 0,
         ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
     },
   },
@@ -42,7 +42,7 @@ const SPECS: CellSpec[] = [
     name: 'aaren', description: 'Aaren: attention as an RNN (learned query per head, parallel prefix scan, O(1) streaming)',
     create: (o) => {
       if (o.bidirectional) throw new ArgumentError('model aaren', 'is causal: bidirectional is not supported');
-      return new Aaren({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, heads: o.heads ?? 1,
+      return new Aaren({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, heads: o.heads ?? 1, dropout: o.dropout ?? 0,
         ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
     },
   },

@@ -59,6 +59,10 @@ export const silu = (x: Tensor): Tensor => unary('silu', x);
 export const gelu = (x: Tensor): Tensor => unary('gelu', x);
 /** Gauss error function. */
 export const erf = (x: Tensor): Tensor => unary('erf', x);
+/** Cosine (radians). */
+export const cos = (x: Tensor): Tensor => unary('cos', x);
+/** Sine (radians). */
+export const sin = (x: Tensor): Tensor => unary('sin', x);
 
 /** @internal Derivative of gelu (used by its gradient rule). */
 export const geluGrad = (x: Tensor): Tensor => unary('geluGrad', x);

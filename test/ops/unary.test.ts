@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 
 import { tensor } from '../../src/ops/creation.js';
 import {
-  abs, elu, erf, exp, gelu, leakyRelu, log, log1p, logSigmoid, neg, reciprocal, relu, rsqrt, selu, sigmoid, sign, silu,
-  softplus, sqrt, square, tanh,
+  abs, cos, elu, erf, exp, gelu, leakyRelu, log, log1p, logSigmoid, neg, reciprocal, relu, rsqrt, selu, sigmoid, sign, silu,
+  sin, softplus, sqrt, square, tanh,
 } from '../../src/ops/elementwise.js';
 import { cast } from '../../src/ops/movement.js';
 import { sum } from '../../src/ops/reduce.js';
@@ -48,6 +48,8 @@ const CASES: Case[] = [
     name: 'logSigmoid', f: logSigmoid, ref: (v) => (v < -30 ? v : Math.log(sig(v))),
     xs: [-800, -40, -2, 0, 1, 50], gx: () => rt([3, 5], 12, -4, 4),
   },
+  { name: 'cos', f: cos, ref: Math.cos, xs: [-4, -1, 0, 0.5, 3.14159], gx: () => rt([3, 5], 23, -4, 4) },
+  { name: 'sin', f: sin, ref: Math.sin, xs: [-4, -1, 0, 0.5, 3.14159], gx: () => rt([3, 5], 24, -4, 4) },
   { name: 'tanh', f: tanh, ref: Math.tanh, xs: [-30, -1, 0, 0.5, 2], gx: () => rt([3, 5], 13, -2, 2) },
   { name: 'relu', f: relu, ref: (v) => Math.max(v, 0), xs: [-2, -0.1, 0, 0.1, 3], gx: () => rtAway([3, 5], 14, [0]) },
   { name: 'leakyRelu', f: (x) => leakyRelu(x), ref: (v) => (v > 0 ? v : 0.01 * v), xs: [-2, 0, 3], gx: () => rtAway([3, 5], 15, [0]) },

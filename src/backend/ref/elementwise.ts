@@ -30,6 +30,8 @@ export function unaryFn(op: UnaryOp, alpha: number): (x: number) => number {
     case 'geluGrad': return geluGrad;
     case 'erf': return erf;
     case 'step': return (x) => (x > 0 ? 1 : 0);
+    case 'cos': return Math.cos;
+    case 'sin': return Math.sin;
   }
 }
 

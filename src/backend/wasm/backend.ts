@@ -97,8 +97,9 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
     },
 
     unary(op, x, out, alpha): void {
-      if (!isF32(x, out)) return ref.unary(op, x, out, alpha);
-      put(Task.Unary, out.size, UNARY_CODES.indexOf(op), ptr(x), ptr(out), 0);
+      // cos/sin have no wasm kernel (rare, off the hot path): ref on the wasm views.
+      if (!isF32(x, out) || !(UNARY_CODES as readonly string[]).includes(op)) return ref.unary(op, x, out, alpha);
+      put(Task.Unary, out.size, (UNARY_CODES as readonly string[]).indexOf(op), ptr(x), ptr(out), 0);
       f32[(desc + 20) >> 2] = alpha;
       run(out.size, MIN_ELEMS_PER_THREAD);
     },

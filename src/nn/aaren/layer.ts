@@ -3,6 +3,7 @@ import { add, div, gelu, mul, where } from '../../ops/elementwise.js';
 import { tensor } from '../../ops/creation.js';
 import { gather, narrow, reshape, squeeze, stack, transpose, unsqueeze } from '../../ops/movement.js';
 import { sum } from '../../ops/reduce.js';
+import { dropout } from '../../ops/random.js';
 import { normal } from '../init.js';
 import { Module } from '../module.js';
 import { LayerNorm, Linear } from '../layers.js';
@@ -22,6 +23,8 @@ export interface AarenOptions {
   heads?: number;
   /** Feed-forward width as a multiple of d (default 2). */
   mlpRatio?: number;
+  /** Dropout on the outputs of every block but the last, in training mode (default 0). */
+  dropout?: number;
   /** 'parallel' (default): prefix scan; 'sequential': the recurrence. */
   impl?: PrefixImpl;
   rng?: Rng;
@@ -102,6 +105,8 @@ export class Aaren extends Module {
   readonly impl: PrefixImpl;
   readonly inProj: Linear | null;
   readonly layers: AarenLayers;
+  readonly dropoutP: number;
+  private readonly rng: Rng;
 
   constructor(opts: AarenOptions) {
     super();
@@ -119,6 +124,9 @@ export class Aaren extends Module {
     this.impl = opts.impl ?? 'parallel';
     if (this.impl !== 'parallel' && this.impl !== 'sequential') throw new ArgumentError(op, `impl must be parallel or sequential, got '${String(this.impl)}'`);
     const rng = opts.rng ?? globalGenerator();
+    this.rng = rng;
+    this.dropoutP = opts.dropout ?? 0;
+    if (!(this.dropoutP >= 0 && this.dropoutP < 1)) throw new ArgumentError(op, `dropout must be in [0, 1), got ${String(opts.dropout)}`);
     const o = { rng, ...(opts.dtype ? { dtype: opts.dtype } : {}) };
     this.inProj = this.inputSize !== this.hiddenSize ? this.registerModule('in_proj', new Linear(this.inputSize, this.hiddenSize, o)) : null;
     this.layers = this.registerModule('layers', new AarenLayers(
@@ -140,6 +148,7 @@ export class Aaren extends Module {
     let seq = transpose(this.inProj ? this.inProj.forward(x) : x, 0, 1); // [T, B, d]
     const ms: Tensor[] = [], us: Tensor[] = [], ws: Tensor[] = [], hs: Tensor[] = [];
     this.layers.blocks.forEach((blk, l) => {
+      if (l > 0 && this.dropoutP > 0 && this.training) seq = dropout(seq, this.dropoutP, { rng: this.rng });
       const prev = state ? { m: squeeze(narrow(state.m, 0, l, 1), 0), u: squeeze(narrow(state.u, 0, l, 1), 0), w: squeeze(narrow(state.w, 0, l, 1), 0) } : null;
       const r = blk.forward(seq, valid, prev, this.impl);
       seq = r.y;

@@ -2,6 +2,7 @@ import { ArgumentError, ShapeError, fmtShape } from '../../errors.js';
 import { where } from '../../ops/elementwise.js';
 import { tensor } from '../../ops/creation.js';
 import { linear } from '../../ops/linalg.js';
+import { dropout } from '../../ops/random.js';
 import { narrow, squeeze, stack, transpose } from '../../ops/movement.js';
 import { uniform } from '../init.js';
 import { Module } from '../module.js';
@@ -21,6 +22,8 @@ export interface ParaGRUOptions {
   numLayers?: number;
   /** 'newton' (default): parallel in time; 'sequential': the step through the tape (the spec). */
   impl?: 'newton' | 'sequential';
+  /** Dropout on the outputs of every layer but the last, in training mode (default 0). */
+  dropout?: number;
   /** Newton iterations (default 3) and early-stop tolerance on max |residual| (default 0). */
   iterations?: number;
   tol?: number;
@@ -65,6 +68,8 @@ export class ParaGRU extends Module {
   readonly impl: 'newton' | 'sequential';
   readonly newton: NewtonOptions;
   readonly layers: Layers;
+  readonly dropoutP: number;
+  private readonly rng: Rng;
   residuals: number[][] = [];
 
   constructor(opts: ParaGRUOptions) {
@@ -82,6 +87,9 @@ export class ParaGRU extends Module {
     this.newton = { iterations: int('iterations', opts.iterations ?? 3), tol: opts.tol ?? 0 };
     if (!(this.newton.tol! >= 0)) throw new ArgumentError(op, `tol must be >= 0, got ${String(opts.tol)}`);
     const rng = opts.rng ?? globalGenerator();
+    this.rng = rng;
+    this.dropoutP = opts.dropout ?? 0;
+    if (!(this.dropoutP >= 0 && this.dropoutP < 1)) throw new ArgumentError(op, `dropout must be in [0, 1), got ${String(opts.dropout)}`);
     this.layers = this.registerModule('layers', new Layers(Array.from({ length: this.numLayers },
       (_, l) => new ParaGRULayer(l === 0 ? this.inputSize : this.hiddenSize, this.hiddenSize, rng, opts.dtype))));
   }
@@ -110,6 +118,7 @@ export class ParaGRU extends Module {
     const finals: Tensor[] = [];
     this.residuals = [];
     this.layers.list.forEach((layer, l) => {
+      if (l > 0 && this.dropoutP > 0 && this.training) seq = dropout(seq, this.dropoutP, { rng: this.rng });
       const u = linear(seq, layer.B, layer.b); // [T, B, 3H]
       const h0 = state ? squeeze(narrow(state.h, 0, l, 1), 0) : null;
       if (this.impl === 'newton') {
