@@ -3,6 +3,7 @@ import { GRU, LSTM, LeakyRNN, RNN, SLSTM } from '../nn/rnn/layers.js';
 import type { RecurrentOptions } from '../nn/rnn/layer.js';
 import { Aaren } from '../nn/aaren/layer.js';
 import { ParaGRU } from '../nn/pararnn/layer.js';
+import { SSM } from '../nn/ssm/stack.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -39,6 +40,14 @@ const SPECS: CellSpec[] = [
     },
   },
   {
+    name: 's4d', description: 'S4D / diagonal linear RNN: complex diagonal state-space blocks, trained as an FFT convolution',
+    create: (o) => ssm('s4d', o),
+  },
+  {
+    name: 'lru', description: 'LRU (linear recurrent unit): stable complex diagonal recurrence, trained by a parallel scan',
+    create: (o) => ssm('lru', o),
+  },
+  {
     name: 'aaren', description: 'Aaren: attention as an RNN (learned query per head, parallel prefix scan, O(1) streaming)',
     create: (o) => {
       if (o.bidirectional) throw new ArgumentError('model aaren', 'is causal: bidirectional is not supported');
@@ -47,6 +56,12 @@ const SPECS: CellSpec[] = [
     },
   },
 ];
+
+function ssm(kind: 's4d' | 'lru', o: RecurrentOptions): SequenceLayer {
+  if (o.bidirectional || (o.heads ?? 1) > 1) throw new ArgumentError(`model ${kind}`, 'supports neither bidirectional nor heads');
+  return new SSM({ kind, inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, dropout: o.dropout ?? 0,
+    ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
+}
 
 /** Every recurrent cell usable as `--model`. */
 export function listCells(): readonly CellSpec[] {

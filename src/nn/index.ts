@@ -9,3 +9,5 @@ export { Aaren, prefixAttention, prefixAttentionQuadratic } from './aaren/index.
 export type { AarenOptions, AarenState, PrefixState } from './aaren/index.js';
 export { ParaGRU } from './pararnn/index.js';
 export type { ParaGRUOptions, NewtonOptions } from './pararnn/index.js';
+export { SSM, causalConv } from './ssm/index.js';
+export type { SSMOptions, SSMState, SSMImpl } from './ssm/index.js';

@@ -1,7 +1,7 @@
 import { ArgumentError, ShapeError, fmtShape } from '../../errors.js';
 import { add, div, gelu, mul, where } from '../../ops/elementwise.js';
-import { tensor } from '../../ops/creation.js';
-import { gather, narrow, reshape, squeeze, stack, transpose, unsqueeze } from '../../ops/movement.js';
+import { narrow, reshape, squeeze, stack, transpose, unsqueeze } from '../../ops/movement.js';
+import { checkLengths, lastValid, lengthMask } from '../sequence-util.js';
 import { sum } from '../../ops/reduce.js';
 import { dropout } from '../../ops/random.js';
 import { normal } from '../init.js';
@@ -139,12 +139,7 @@ export class Aaren extends Module {
     if (x.rank !== 3 || x.shape[2] !== this.inputSize) throw new ShapeError(op, `x must be [batch, time, ${this.inputSize}], got ${fmtShape(x.shape)}`);
     const [B, T] = x.shape as [number, number];
     const lengths = opts.lengths ? checkLengths(op, opts.lengths, B, T) : null;
-    let valid: Tensor | null = null;
-    if (lengths) {
-      const m = new Float32Array(T * B);
-      for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) m[t * B + b] = t < lengths[b]! ? 1 : 0;
-      valid = tensor(m, [T, B, 1]);
-    }
+    const valid = lengths ? lengthMask(lengths, T, x.dtype) : null;
     let seq = transpose(this.inProj ? this.inProj.forward(x) : x, 0, 1); // [T, B, d]
     const ms: Tensor[] = [], us: Tensor[] = [], ws: Tensor[] = [], hs: Tensor[] = [];
     this.layers.blocks.forEach((blk, l) => {
@@ -167,22 +162,4 @@ export class Aaren extends Module {
     const r = this.forward(unsqueeze(x, 1), state ?? null);
     return { output: squeeze(r.output, 1), state: r.state };
   }
-}
-
-/** Each sequence's output at its last valid step: [B, d] from time-major [T, B, d]. */
-function lastValid(seq: Tensor, lengths: number[] | null): Tensor {
-  const [T, B, d] = seq.shape as [number, number, number];
-  if (!lengths) return squeeze(narrow(seq, 0, T - 1, 1), 0);
-  const idx = new Int32Array(B * d);
-  for (let b = 0; b < B; b++) idx.fill(lengths[b]! - 1, b * d, (b + 1) * d);
-  return squeeze(gather(transpose(seq, 0, 1), 1, tensor(idx, [B, 1, d], { dtype: 'int32' })), 1);
-}
-
-function checkLengths(op: string, lengths: readonly number[], B: number, T: number): number[] {
-  const list = Array.from(lengths);
-  if (list.length !== B) throw new ShapeError(op, `lengths has ${list.length} entries for a batch of ${B}`);
-  list.forEach((n, b) => {
-    if (!Number.isInteger(n) || n < 1 || n > T) throw new ArgumentError(op, `lengths[${b}] = ${n} is not an integer in [1, ${T}]`);
-  });
-  return list;
 }

@@ -1,0 +1,59 @@
+import { add, mul, sub, where } from '../../ops/elementwise.js';
+import { broadcastTo, concat, narrow, squeeze, unsqueeze } from '../../ops/movement.js';
+import { associativeScan } from '../../scan/associative.js';
+import type { Combine } from '../../scan/associative.js';
+import { scanSequential } from '../../scan/sequential.js';
+import type { Tensor } from '../../tensor/tensor.js';
+
+/** A complex tensor as its real and imaginary parts (same shape). */
+export interface Complex { re: Tensor; im: Tensor }
+
+/** (a + ib)(c + id). */
+export function cmul(x: Complex, y: Complex): Complex {
+  return { re: sub(mul(x.re, y.re), mul(x.im, y.im)), im: add(mul(x.re, y.im), mul(x.im, y.re)) };
+}
+
+/** The complex linear-recurrence combine on (a_re, a_im, b_re, b_im): (a1 a2, a2 b1 + b2). */
+export const complexCombine: Combine = ([ar1, ai1, br1, bi1], [ar2, ai2, br2, bi2]) => {
+  const a = cmul({ re: ar1!, im: ai1! }, { re: ar2!, im: ai2! });
+  const b = cmul({ re: ar2!, im: ai2! }, { re: br1!, im: bi1! });
+  return [a.re, a.im, add(b.re, br2!), add(b.im, bi2!)];
+};
+
+/**
+ * x_t = a ⊙ x_{t-1} + b_t over complex values: b [T, ...] per step, a time-invariant (broadcast
+ * to one step's shape), x0 optional. `valid` [T, ...] (1/0, broadcastable) freezes the state where
+ * 0. 'scan' runs the associative scan, 'sequential' the loop (the spec). Returns every x_t.
+ */
+export function complexRecurrence(a: Complex, b: Complex, opts: { impl: 'scan' | 'sequential'; x0?: Complex | null; valid?: Tensor | null }): Complex {
+  const T = b.re.shape[0]!;
+  const shape = b.re.shape;
+  let aRe = broadcastTo(unsqueeze(a.re, 0), shape), aIm = broadcastTo(unsqueeze(a.im, 0), shape);
+  let bRe = b.re, bIm = b.im;
+  if (opts.valid) {
+    aRe = where(opts.valid, aRe, 1);
+    aIm = where(opts.valid, aIm, 0);
+    bRe = where(opts.valid, bRe, 0);
+    bIm = where(opts.valid, bIm, 0);
+  }
+  if (opts.impl === 'sequential') {
+    const init = opts.x0 ? [opts.x0.re, opts.x0.im] : [];
+    const r = scanSequential((carry, [ar, ai, br, bi]) => {
+      if (!carry.length) return { carry: [br!, bi!], y: [br!, bi!] };
+      const ax = cmul({ re: ar!, im: ai! }, { re: carry[0]!, im: carry[1]! });
+      const next = [add(ax.re, br!), add(ax.im, bi!)];
+      return { carry: next, y: next };
+    }, init, [aRe, aIm, bRe, bIm]);
+    return { re: r.ys[0]!, im: r.ys[1]! };
+  }
+  if (opts.x0) {
+    // Fold the initial state into the first step: b_0 += a_0 x0.
+    const first = (t: Tensor): Tensor => squeeze(narrow(t, 0, 0, 1), 0);
+    const ax = cmul({ re: first(aRe), im: first(aIm) }, opts.x0);
+    const put = (t: Tensor, v: Tensor): Tensor => (T === 1 ? unsqueeze(v, 0) : concat([unsqueeze(v, 0), narrow(t, 0, 1, T - 1)], 0));
+    bRe = put(bRe, add(first(bRe), ax.re));
+    bIm = put(bIm, add(first(bIm), ax.im));
+  }
+  const [, , xr, xi] = associativeScan(complexCombine, [aRe, aIm, bRe, bIm]) as Tensor[];
+  return { re: xr!, im: xi! };
+}
