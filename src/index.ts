@@ -49,6 +49,8 @@ export type {
 // Layers, optimizers, serialisation
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+// Scans: sequential (the spec), associative, chunked, and the fused diagonal linear recurrence
+export * as scan from './scan/index.js';
 export { loadSafetensors, saveSafetensors, readSafetensorsMetadata } from './io/tensors.js';
 export { parseSafetensors, serializeSafetensors } from './io/safetensors.js';
 
