@@ -8,9 +8,14 @@
 // For T in {256, 1024, 4096, 16384}; forms whose single call exceeds ~20 s at a shorter T are
 // skipped for longer ones. Reports the median of >= 3 timed calls (after one warm-up) and steps/s.
 //
+// Every (layer, form, T) runs in a fresh process: the wasm heap never shrinks, so one form's peak
+// would otherwise limit the next.
+//
 // Usage: npm run build && node bench/scan.mjs [--T=256,1024,4096,16384] [--only=linear,paragru,lru,s4d]
 import * as rc from 'recurrent';
 import os from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const arg = (k, d) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d;
 const Ts = arg('T', '256,1024,4096,16384').split(',').map(Number);
@@ -34,13 +39,25 @@ function time(fn) {
   return ts[ts.length >> 1];
 }
 
+const pick = arg('form', null); // child mode: "group|form|T"
+const self = fileURLToPath(import.meta.url);
+
 function bench(group, form, T, make) {
   const key = `${group}/${form}`;
+  if (pick && pick !== `${group}|${form}|${T}`) return;
+  if (!pick) {
+    if (slow.has(key)) { rows.push([group, form, T, 'skipped (slower than 20 s or failed at a shorter T)', '']); return; }
+    const r = spawnSync(process.execPath, [self, `--form=${group}|${form}|${T}`, `--T=${T}`, `--only=${only.join(',')}`], { encoding: 'utf8', timeout: 600000 });
+    const line = r.stdout.split('\n').find((l) => l.startsWith('ROW\t'));
+    const row = line ? JSON.parse(line.slice(4)) : [group, form, T, `failed: ${(r.stderr || 'no output').split('\n').find((l) => /Error|memory/.test(l)) ?? 'exit ' + r.status}`.slice(0, 90), ''];
+    if (!line || Number(row[3]) > 20000) slow.add(key);
+    rows.push(row);
+    console.error(row.join('  '));
+    return;
+  }
   if (slow.has(key)) { rows.push([group, form, T, 'skipped', '']); return; }
   const ms = time(() => rc.tidy(make));
-  if (ms > 20000) slow.add(key);
-  rows.push([group, form, T, ms.toFixed(ms < 10 ? 2 : 1), Math.round(T / (ms / 1000)).toLocaleString('en')]);
-  console.error(`${group} ${form} T=${T}: ${ms.toFixed(1)} ms`);
+  console.log('ROW\t' + JSON.stringify([group, form, T, ms.toFixed(ms < 10 ? 2 : 1), Math.round(T / (ms / 1000)).toLocaleString('en')]));
 }
 
 function trainStep(module, x, fwd) {
@@ -76,6 +93,7 @@ for (const T of Ts) {
   }
 }
 
+if (pick) process.exit(0);
 const cpu = os.cpus()[0]?.model ?? 'cpu';
 console.log(`# scan forms, forward + backward (${cpu}, ${os.cpus().length} threads, Node ${process.version}, ${rc.getBackend().name} backend)\n`);
 console.log('| layer | form | T | ms per call | steps/s |');

@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor/tensor.js';
-import { isTensor } from '../tensor/tensor.js';
+import { isTensor, nextTensorId } from '../tensor/tensor.js';
 import { beginScope, collectTensors, endScope } from '../tensor/memory.js';
 import { isFloat } from '../tensor/dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
@@ -22,23 +22,56 @@ export interface ValueAndGrad<P> {
  */
 function backprop(tape: Tape, outputs: Tensor[], cotangents: Tensor[], leaves: Tensor[]): Map<number, Tensor> {
   const grads = new Map<number, Tensor>();
-  outputs.forEach((o, i) => grads.set(o.id, cotangents[i]!));
+  // Cotangents made here are freed as soon as nothing refers to them, so a long scan's backward
+  // holds O(live cotangents), not every per-step contribution (a loop over narrow() would
+  // otherwise keep T full-size zero-padded gradients). Tensors that existed before (the caller's
+  // cotangents, forward values a rule hands back) are never freed here.
+  const firstOwned = nextTensorId();
+  const refs = new Map<Tensor, number>();
+  const leafIds = new Set(leaves.map((l) => l.id));
+  const release = (t: Tensor): void => {
+    const c = (refs.get(t) ?? 0) - 1;
+    if (c > 0) { refs.set(t, c); return; }
+    refs.delete(t);
+    if (t.id >= firstOwned) t.dispose();
+  };
+  const setGrad = (id: number, t: Tensor): void => {
+    refs.set(t, (refs.get(t) ?? 0) + 1);
+    const old = grads.get(id);
+    grads.set(id, t);
+    if (old) release(old);
+  };
+  outputs.forEach((o, i) => setGrad(o.id, cotangents[i]!));
   noGrad(() => {
     for (let n = tape.nodes.length - 1; n >= 0; n--) {
       const node = tape.nodes[n]!;
       const dys = node.outputs.map((o) => grads.get(o.id) ?? null);
       if (dys.every((d) => d === null)) continue;
       const gs = node.backward(dys);
+      const unused = new Set<Tensor>();
       node.inputs.forEach((inp, i) => {
         const g = gs[i];
-        if (!g || !isFloat(inp.dtype) || !tape.isTracked(inp)) return;
+        if (!g) return;
+        if (!isFloat(inp.dtype) || !tape.isTracked(inp)) {
+          unused.add(g);
+          return;
+        }
         if (g.shape.length !== inp.shape.length || g.shape.some((d, k) => d !== inp.shape[k])) {
           throw new ShapeError(`grad(${node.op})`, `rule returned a gradient of shape ${fmtShape(g.shape)} for input ${i} of shape ${fmtShape(inp.shape)}`);
         }
         const prev = grads.get(inp.id);
-        // Accumulate without freeing `prev`: another entry may alias it; the scope frees it.
-        grads.set(inp.id, prev ? add(prev, g) : g);
+        setGrad(inp.id, prev ? add(prev, g) : g);
+        if (prev) unused.add(g);
       });
+      // This node's output cotangents are consumed (leaves keep theirs for the caller).
+      for (const o of node.outputs) {
+        const d = grads.get(o.id);
+        if (d && !leafIds.has(o.id)) {
+          grads.delete(o.id);
+          release(d);
+        }
+      }
+      for (const g of unused) if (!refs.has(g) && g.id >= firstOwned) g.dispose();
     }
   });
   // Each leaf gets its own tensor: rules may hand the same cotangent to two inputs (add(a, b)),

@@ -1,4 +1,5 @@
 import { ArgumentError } from '../errors.js';
+import { customGrad } from '../autodiff/grad.js';
 import { narrow, squeeze, stack } from '../ops/movement.js';
 import { isTensor } from '../tensor/tensor.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -35,12 +36,27 @@ export function scanSequential(step: ScanStep, init: Tensor[], xs: Tensor[], opt
   const T = timeLength('scanSequential', xs);
   let carry = init;
   const ys: Tensor[][] = new Array<Tensor[]>(T);
+  const steps = xs.map(unstack);
   for (let q = 0; q < T; q++) {
     const t = opts.reverse ? T - 1 - q : q;
-    const r = step(carry, xs.map((x) => squeeze(narrow(x, 0, t, 1), 0)));
+    const r = step(carry, steps.map((s) => s[t]!));
     carry = r.carry;
     ys[t] = r.y;
   }
   const width = ys[0]!.length;
   return { carry, ys: Array.from({ length: width }, (_, k) => stack(ys.map((y) => y[k]!), 0)) };
+}
+
+/**
+ * x [T, ...] as T tensors [...], recorded as one node whose backward stacks the cotangents: slicing
+ * step by step would give each step a full-size zero-padded gradient (O(T²) work in backward).
+ */
+function unstack(x: Tensor): Tensor[] {
+  const T = x.shape[0]!;
+  const run = customGrad('unstack', (xx: Tensor) => ({
+    value: Array.from({ length: T }, (_, t) => squeeze(narrow(xx, 0, t, 1), 0)),
+    gradFunc: (dys) => [stack(dys, 0)],
+  }));
+  const out = run(x);
+  return Array.isArray(out) ? out : [out];
 }

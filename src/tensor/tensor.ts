@@ -6,6 +6,11 @@ import { claimedByTape, registerTensor, unregisterTensor } from './memory.js';
 
 let nextId = 1;
 
+/** @internal The id the next tensor will get (tensors with ids at or above it are newer). */
+export function nextTensorId(): number {
+  return nextId;
+}
+
 /** Nested arrays of numbers, as returned by `toArray`. */
 export type NestedArray = number | NestedArray[];
 
