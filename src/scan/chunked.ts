@@ -4,7 +4,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { Combine } from './associative.js';
 import { associativeScan } from './associative.js';
 import type { ScanOptions } from './sequential.js';
-import { timeLength } from './sequential.js';
+import { splitTime, timeLength } from './sequential.js';
 
 /**
  * Chunked prefix scan: an associative scan inside chunks of `chunk` steps, chunks in order with
@@ -18,11 +18,14 @@ export function chunkedScan(combine: Combine, elems: Tensor[], opts: ScanOptions
   const starts: number[] = [];
   for (let s = 0; s < T; s += C) starts.push(s);
   if (opts.reverse) starts.reverse();
+  const sizes = starts.slice().sort((x, y) => x - y).map((s) => Math.min(C, T - s));
+  const chunks = elems.map((e) => splitTime(e, sizes));
   const pieces: Tensor[][] = [];
   let carry: Tensor[] | null = null;
   for (const s of starts) {
     const len = Math.min(C, T - s);
-    let local = associativeScan(combine, elems.map((e) => narrow(e, 0, s, len)), { reverse: !!opts.reverse });
+    const ci = s / C;
+    let local = associativeScan(combine, chunks.map((c) => c[ci]!), { reverse: !!opts.reverse });
     if (carry) {
       const c = carry;
       local = combine(c.map((x, k) => broadcastTo(x, local[k]!.shape)), local);

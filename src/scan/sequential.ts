@@ -1,6 +1,6 @@
 import { ArgumentError } from '../errors.js';
 import { customGrad } from '../autodiff/grad.js';
-import { narrow, squeeze, stack } from '../ops/movement.js';
+import { concat, narrow, squeeze, stack } from '../ops/movement.js';
 import { isTensor } from '../tensor/tensor.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -48,15 +48,24 @@ export function scanSequential(step: ScanStep, init: Tensor[], xs: Tensor[], opt
 }
 
 /**
- * x [T, ...] as T tensors [...], recorded as one node whose backward stacks the cotangents: slicing
- * step by step would give each step a full-size zero-padded gradient (O(T²) work in backward).
+ * x [T, ...] cut along time into pieces of `sizes` steps (squeezed to [...] when `squeezeSteps` and
+ * every size is 1), recorded as one node whose backward concatenates the cotangents: slicing piece
+ * by piece would give each piece a full-size zero-padded gradient (O(T²) work in backward).
  */
-function unstack(x: Tensor): Tensor[] {
-  const T = x.shape[0]!;
-  const run = customGrad('unstack', (xx: Tensor) => ({
-    value: Array.from({ length: T }, (_, t) => squeeze(narrow(xx, 0, t, 1), 0)),
-    gradFunc: (dys) => [stack(dys, 0)],
-  }));
+export function splitTime(x: Tensor, sizes: readonly number[], squeezeSteps = false): Tensor[] {
+  const run = customGrad('splitTime', (xx: Tensor) => {
+    let start = 0;
+    const parts = sizes.map((n) => {
+      const p = narrow(xx, 0, start, n);
+      start += n;
+      return squeezeSteps ? squeeze(p, 0) : p;
+    });
+    return { value: parts, gradFunc: (dys) => [squeezeSteps ? stack(dys, 0) : concat(dys, 0)] };
+  });
   const out = run(x);
   return Array.isArray(out) ? out : [out];
+}
+
+function unstack(x: Tensor): Tensor[] {
+  return splitTime(x, new Array<number>(x.shape[0]!).fill(1), true);
 }
