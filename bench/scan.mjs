@@ -49,7 +49,7 @@ function bench(group, form, T, make) {
     if (slow.has(key)) { rows.push([group, form, T, 'skipped (slower than 20 s or failed at a shorter T)', '']); return; }
     const r = spawnSync(process.execPath, [self, `--form=${group}|${form}|${T}`, `--T=${T}`, `--only=${only.join(',')}`], { encoding: 'utf8', timeout: 600000 });
     const line = r.stdout.split('\n').find((l) => l.startsWith('ROW\t'));
-    const row = line ? JSON.parse(line.slice(4)) : [group, form, T, `failed: ${(r.stderr || 'no output').split('\n').find((l) => /Error|memory/.test(l)) ?? 'exit ' + r.status}`.slice(0, 90), ''];
+    const row = line ? JSON.parse(line.slice(4)) : [group, form, T, `failed: ${(r.stderr || 'no output').split('\n').find((l) => /^\w*Error: /.test(l))?.replace(/^\w*Error: /, '') ?? 'exit ' + r.status}`.slice(0, 90), ''];
     if (!line || Number(row[3]) > 20000) slow.add(key);
     rows.push(row);
     console.error(row.join('  '));
