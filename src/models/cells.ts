@@ -2,7 +2,7 @@ import { ArgumentError } from '../errors.js';
 import { GRU, LSTM, LeakyRNN, RNN, SLSTM } from '../nn/rnn/layers.js';
 import type { RecurrentOptions } from '../nn/rnn/layer.js';
 import { Aaren } from '../nn/aaren/layer.js';
-import { ParaGRU } from '../nn/pararnn/layer.js';
+import { ParaGRU, ParaLSTM } from '../nn/pararnn/layer.js';
 import { SSM } from '../nn/ssm/stack.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -36,6 +36,14 @@ const SPECS: CellSpec[] = [
     create: (o) => {
       if (o.bidirectional || (o.heads ?? 1) > 1) throw new ArgumentError('model paragru', 'supports neither bidirectional nor heads (its recurrence is diagonal)');
       return new ParaGRU({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, dropout: o.dropout ?? 0,
+        ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
+    },
+  },
+  {
+    name: 'paralstm', description: 'ParaLSTM (ParaRNN): CIFG LSTM with diagonal recurrences and peepholes, Newton-parallel in time',
+    create: (o) => {
+      if (o.bidirectional || (o.heads ?? 1) > 1) throw new ArgumentError('model paralstm', 'supports neither bidirectional nor heads (its recurrence is diagonal)');
+      return new ParaLSTM({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, dropout: o.dropout ?? 0,
         ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
     },
   },

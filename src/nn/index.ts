@@ -7,7 +7,7 @@ export { RNN, GRU, LSTM, SLSTM, LeakyRNN, RecurrentLayer, truncatedBptt } from '
 export type { HState, LSTMState, SLSTMState, RecurrentOptions, ForwardOptions, RecurrentState, RecurrentOutput } from './rnn/index.js';
 export { Aaren, prefixAttention, prefixAttentionQuadratic } from './aaren/index.js';
 export type { AarenOptions, AarenState, PrefixState } from './aaren/index.js';
-export { ParaGRU } from './pararnn/index.js';
-export type { ParaGRUOptions, NewtonOptions } from './pararnn/index.js';
+export { ParaGRU, ParaLSTM } from './pararnn/index.js';
+export type { ParaGRUOptions, ParaLSTMOptions, NewtonOptions } from './pararnn/index.js';
 export { SSM, causalConv } from './ssm/index.js';
 export type { SSMOptions, SSMState, SSMImpl } from './ssm/index.js';

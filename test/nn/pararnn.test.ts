@@ -8,7 +8,7 @@ import { vjp } from '../../src/autodiff/grad.js';
 import { Rng } from '../../src/tensor/rng.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { ArgumentError, ShapeError } from '../../src/errors.js';
-import { ParaGRU } from '../../src/nn/pararnn/index.js';
+import { ParaGRU, ParaLSTM } from '../../src/nn/pararnn/index.js';
 import { assertClose, assertGradcheck, relRms } from '../helpers.js';
 
 function pair(opts: { I: number; H: number; L?: number; iterations?: number; dtype?: 'float32' | 'float64'; seed?: number }): [ParaGRU, ParaGRU] {
@@ -76,5 +76,54 @@ describe('ParaGRU: Newton in parallel equals the sequential pass', () => {
     assert.throws(() => m.forward(randn([2, 5, 2])), ShapeError);
     assert.throws(() => m.forward(randn([2, 5, 3]), { h: randn([1, 3, 4]) }), ShapeError);
     assert.throws(() => m.forward(randn([2, 5, 3]), null, { lengths: [5, 6] }), ArgumentError);
+  });
+});
+
+describe('ParaLSTM: Newton with 2×2 block Jacobians equals the sequential pass', () => {
+  const mk = (impl: 'newton' | 'sequential', o: { L?: number; iterations?: number; dtype?: 'float32' | 'float64'; seed?: number }): ParaLSTM =>
+    new ParaLSTM({ inputSize: 3, hiddenSize: 5, numLayers: o.L ?? 1, impl, iterations: o.iterations ?? 3, rng: new Rng(o.seed ?? 1), ...(o.dtype ? { dtype: o.dtype } : {}) });
+  function everything(m: ParaLSTM, x: Tensor, dy: Tensor, st: { h: Tensor; c: Tensor } | null, lengths?: number[]): { y: number[]; h: number[]; c: number[]; g: number[][] } {
+    const params: Record<string, Tensor> = { ...m.parameterRecord(), __x: x, ...(st ? { __h: st.h, __c: st.c } : {}) };
+    const r = vjp((p: Record<string, Tensor>) => m.forward(p.__x!, p.__h ? { h: p.__h, c: p.__c! } : null, lengths ? { lengths } : {}).output, params, dy);
+    const g = r.grads as Record<string, Tensor>;
+    const s = m.forward(x, st, lengths ? { lengths } : {}).state;
+    return { y: Array.from(r.value.data()), h: Array.from(s.h.data()), c: Array.from(s.c.data()), g: Object.keys(params).map((k) => Array.from(g[k]!.data())) };
+  }
+  for (const [T, L, withState, lengths] of [[1, 1, false, null], [6, 1, true, null], [15, 2, true, [15, 8, 1]], [30, 1, false, [30, 22]]] as const) {
+    test(`T=${T} layers=${L} state=${withState} lengths=${lengths ? 'ragged' : 'none'} (float64, T iterations)`, () => {
+      const B = lengths ? lengths.length : 2;
+      const rng = new Rng(T + 7);
+      const x = randn([B, T, 3], { rng, dtype: 'float64' }), dy = randn([B, T, 5], { rng, dtype: 'float64' });
+      const st = withState ? { h: randn([L, B, 5], { rng, dtype: 'float64' }), c: randn([L, B, 5], { rng, dtype: 'float64' }) } : null;
+      const a = everything(mk('newton', { L, iterations: T, dtype: 'float64', seed: T }), x, dy, st, lengths ? [...lengths] : undefined);
+      const b = everything(mk('sequential', { L, dtype: 'float64', seed: T }), x, dy, st, lengths ? [...lengths] : undefined);
+      assertClose(a.y, b.y, 1e-10, 1e-10, 'output');
+      assertClose(a.h, b.h, 1e-10, 1e-10, 'final h');
+      assertClose(a.c, b.c, 1e-10, 1e-10, 'final c');
+      a.g.forEach((g, i) => assertClose(g, b.g[i]!, 1e-9, 1e-9, `grad ${i}`));
+    });
+  }
+
+  test('3 iterations at T = 4096 (float32) reach the sequential trajectory to ~eps*T', () => {
+    const nw = mk('newton', { seed: 3 }), sq = mk('sequential', { seed: 3 });
+    const x = randn([1, 4096, 3], { rng: new Rng(6) });
+    const err = relRms(nw.forward(x).output.data(), sq.forward(x).output.data());
+    assert.ok(err < 1.2e-7 * 4096, `relative RMS error ${err}`);
+    const res = nw.residuals[0]!;
+    assert.ok(res[3]! < res[0]! * 1e-3, `residuals ${res}`);
+  });
+
+  test('streaming step equals the batch output; bad input', () => {
+    const m = mk('newton', { L: 2, iterations: 8 });
+    const x = randn([2, 8, 3], { rng: new Rng(9) });
+    const y = m.forward(x).output;
+    let state = null;
+    for (let t = 0; t < 8; t++) {
+      const r = m.step(squeeze(narrow(x, 1, t, 1), 1), state);
+      state = r.state;
+      assertClose(r.output, Array.from(squeeze(narrow(y, 1, t, 1), 1).data()), 1e-5, 1e-5, `t=${t}`);
+    }
+    assert.throws(() => m.forward(randn([2, 5, 3]), { h: randn([2, 2, 5]), c: randn([1, 2, 5]) }), ShapeError);
+    assert.throws(() => new ParaLSTM({ inputSize: 3, hiddenSize: 4, dropout: 1 }), ArgumentError);
   });
 });

@@ -1,5 +1,6 @@
-export { ParaGRU } from './layer.js';
-export type { ParaGRUOptions } from './layer.js';
+export { ParaGRU, ParaLSTM } from './layer.js';
+export type { ParaGRUOptions, ParaLSTMOptions } from './layer.js';
+export { newtonLstmDiag } from './newton-lstm.js';
 export { newtonGruDiag } from './newton.js';
 export type { NewtonOptions } from './newton.js';
 export { gruDiagStep } from './gru-diag.js';

@@ -13,6 +13,8 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { scanSequential } from '../../scan/sequential.js';
 import { gruDiagStep } from './gru-diag.js';
 import { newtonGruDiag } from './newton.js';
+import { newtonLstmDiag } from './newton-lstm.js';
+import { lstmDiagStep } from './lstm-diag.js';
 import type { NewtonOptions } from './newton.js';
 
 /** Options of `ParaGRU`. */
@@ -102,18 +104,7 @@ export class ParaGRU extends Module {
     if (state && (state.h.rank !== 3 || state.h.shape[0] !== this.numLayers || state.h.shape[1] !== B || state.h.shape[2] !== H)) {
       throw new ShapeError(op, `state.h must be [${this.numLayers}, ${B}, ${H}], got ${fmtShape(state.h.shape)}`);
     }
-    let valid: Tensor | null = null;
-    let lengths: number[] | null = null;
-    if (opts.lengths) {
-      lengths = Array.from(opts.lengths);
-      if (lengths.length !== B) throw new ShapeError(op, `lengths has ${lengths.length} entries for a batch of ${B}`);
-      lengths.forEach((n, b) => {
-        if (!Number.isInteger(n) || n < 0 || n > T) throw new ArgumentError(op, `lengths[${b}] = ${n} is not an integer in [0, ${T}]`);
-      });
-      const m = new Float32Array(T * B);
-      for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) m[t * B + b] = t < lengths[b]! ? 1 : 0;
-      valid = tensor(m, [T, B, 1], { dtype: x.dtype });
-    }
+    const valid = validMask(op, opts.lengths, B, T, x.dtype);
     let seq = transpose(x, 0, 1); // [T, B, I]
     const finals: Tensor[] = [];
     this.residuals = [];
@@ -151,5 +142,138 @@ export class ParaGRU extends Module {
       hs.push(inp);
     });
     return { output: inp, state: { h: stack(hs, 0) } };
+  }
+}
+
+/** 1/0 per (t, b) as [T, B, 1] for sequences of `lengths` (0..T each), or null. */
+function validMask(op: string, lengths: readonly number[] | undefined, B: number, T: number, dtype: DType): Tensor | null {
+  if (!lengths) return null;
+  const list = Array.from(lengths);
+  if (list.length !== B) throw new ShapeError(op, `lengths has ${list.length} entries for a batch of ${B}`);
+  list.forEach((n, b) => {
+    if (!Number.isInteger(n) || n < 0 || n > T) throw new ArgumentError(op, `lengths[${b}] = ${n} is not an integer in [0, ${T}]`);
+  });
+  const m = new Float32Array(T * B);
+  for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) m[t * B + b] = t < list[b]! ? 1 : 0;
+  return tensor(m, [T, B, 1], { dtype });
+}
+
+/** Options of `ParaLSTM` (as ParaGRU's). */
+export type ParaLSTMOptions = ParaGRUOptions;
+
+/** One ParaLSTM layer: A [3, H] (diagonal recurrences f, c, o), P [2, H] (peepholes f, o), B [3H, I], b [3H]. */
+class ParaLSTMLayer extends Module {
+  readonly A: Tensor;
+  readonly P: Tensor;
+  readonly B: Tensor;
+  readonly b: Tensor;
+  constructor(I: number, H: number, rng: Rng, dtype: DType | undefined) {
+    super();
+    const o = { rng, ...(dtype ? { dtype } : {}) };
+    const k = 1 / Math.sqrt(H);
+    this.A = this.registerParameter('A', uniform([3, H], -0.5, 0.5, o));
+    this.P = this.registerParameter('P', uniform([2, H], -0.5, 0.5, o));
+    this.B = this.registerParameter('B', uniform([3 * H, I], -k, k, o));
+    this.b = this.registerParameter('b', uniform([3 * H], -k, k, o));
+  }
+}
+
+class LstmLayers extends Module {
+  constructor(readonly list: ParaLSTMLayer[]) {
+    super();
+    list.forEach((l, i) => this.registerModule(String(i), l));
+  }
+}
+
+/**
+ * ParaLSTM (ParaRNN): a CIFG LSTM with diagonal recurrences and peepholes whose (c, h) Jacobian is
+ * 2×2 block-diagonal, trained parallel in time by Newton iterations over the whole sequence.
+ * forward(x [B, T, I], state?, { lengths }) → output h [B, T, H], state { h, c: [numLayers, B, H] }.
+ */
+export class ParaLSTM extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly impl: 'newton' | 'sequential';
+  readonly newton: NewtonOptions;
+  readonly layers: LstmLayers;
+  readonly dropoutP: number;
+  private readonly rng: Rng;
+  residuals: number[][] = [];
+
+  constructor(opts: ParaLSTMOptions) {
+    super();
+    const op = 'ParaLSTM';
+    const int = (name: string, v: unknown): number => {
+      if (!Number.isInteger(v) || (v as number) < 1) throw new ArgumentError(op, `${name} must be a positive integer, got ${String(v)}`);
+      return v as number;
+    };
+    this.inputSize = int('inputSize', opts.inputSize);
+    this.hiddenSize = int('hiddenSize', opts.hiddenSize);
+    this.numLayers = int('numLayers', opts.numLayers ?? 1);
+    this.impl = opts.impl ?? 'newton';
+    if (this.impl !== 'newton' && this.impl !== 'sequential') throw new ArgumentError(op, `impl must be newton or sequential, got '${String(this.impl)}'`);
+    this.newton = { iterations: int('iterations', opts.iterations ?? 3), tol: opts.tol ?? 0 };
+    if (!(this.newton.tol! >= 0)) throw new ArgumentError(op, `tol must be >= 0, got ${String(opts.tol)}`);
+    this.rng = opts.rng ?? globalGenerator();
+    this.dropoutP = opts.dropout ?? 0;
+    if (!(this.dropoutP >= 0 && this.dropoutP < 1)) throw new ArgumentError(op, `dropout must be in [0, 1), got ${String(opts.dropout)}`);
+    this.layers = this.registerModule('layers', new LstmLayers(Array.from({ length: this.numLayers },
+      (_, l) => new ParaLSTMLayer(l === 0 ? this.inputSize : this.hiddenSize, this.hiddenSize, this.rng, opts.dtype))));
+  }
+
+  forward(x: Tensor, state?: { h: Tensor; c?: Tensor } | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: { h: Tensor; c: Tensor } } {
+    const op = 'ParaLSTM';
+    if (x.rank !== 3 || x.shape[2] !== this.inputSize) throw new ShapeError(op, `x must be [batch, time, ${this.inputSize}], got ${fmtShape(x.shape)}`);
+    const [B, T] = x.shape as [number, number];
+    const H = this.hiddenSize;
+    const want = [this.numLayers, B, H];
+    for (const k of ['h', 'c'] as const) {
+      const t = state?.[k];
+      if (t && (t.rank !== 3 || t.shape.some((d, i) => d !== want[i]))) throw new ShapeError(op, `state.${k} must be [${want.join(', ')}], got ${fmtShape(t.shape)}`);
+    }
+    const valid = validMask(op, opts.lengths, B, T, x.dtype);
+    let seq = transpose(x, 0, 1);
+    const hs: Tensor[] = [], cs: Tensor[] = [];
+    this.residuals = [];
+    this.layers.list.forEach((layer, l) => {
+      if (l > 0 && this.dropoutP > 0 && this.training) seq = dropout(seq, this.dropoutP, { rng: this.rng });
+      const u = linear(seq, layer.B, layer.b);
+      const at = (t: Tensor | undefined): Tensor | null => (t ? squeeze(narrow(t, 0, l, 1), 0) : null);
+      const c0 = at(state?.c), h0 = at(state?.h);
+      let cseq: Tensor;
+      if (this.impl === 'newton') {
+        [cseq, seq] = newtonLstmDiag(u, layer.A, layer.P, c0, h0, valid, { ...this.newton, onResidual: (r) => this.residuals.push(r) });
+      } else {
+        const z = tensor(new Float32Array(B * H), [B, H], { dtype: x.dtype });
+        const r = scanSequential((carry, [ut, vt]) => {
+          const [cp, hp] = carry as [Tensor, Tensor];
+          const s = lstmDiagStep(cp, hp, ut!, layer.A, layer.P);
+          const next = vt ? [where(vt, s.c, cp), where(vt, s.h, hp)] : [s.c, s.h];
+          return { carry: next, y: next };
+        }, [c0 ?? z, h0 ?? z], valid ? [u, valid] : [u]);
+        [cseq, seq] = r.ys as [Tensor, Tensor];
+      }
+      cs.push(squeeze(narrow(cseq, 0, T - 1, 1), 0));
+      hs.push(squeeze(narrow(seq, 0, T - 1, 1), 0));
+      if (valid) seq = where(valid, seq, 0);
+    });
+    return { output: transpose(seq, 0, 1), state: { h: stack(hs, 0), c: stack(cs, 0) } };
+  }
+
+  /** One streaming step: x [B, I] → output [B, H]. */
+  step(x: Tensor, state?: { h: Tensor; c?: Tensor } | null): { output: Tensor; state: { h: Tensor; c: Tensor } } {
+    if (x.rank !== 2 || x.shape[1] !== this.inputSize) throw new ShapeError('ParaLSTM.step', `x must be [batch, ${this.inputSize}], got ${fmtShape(x.shape)}`);
+    const B = x.shape[0]!;
+    const z = tensor(new Float32Array(B * this.hiddenSize), [B, this.hiddenSize], { dtype: x.dtype });
+    let inp = x;
+    const hs: Tensor[] = [], cs: Tensor[] = [];
+    this.layers.list.forEach((layer, l) => {
+      const at = (t: Tensor | undefined): Tensor => (t ? squeeze(narrow(t, 0, l, 1), 0) : z);
+      const s = lstmDiagStep(at(state?.c), at(state?.h), linear(inp, layer.B, layer.b), layer.A, layer.P);
+      inp = s.h;
+      hs.push(s.h); cs.push(s.c);
+    });
+    return { output: inp, state: { h: stack(hs, 0), c: stack(cs, 0) } };
   }
 }

@@ -1,0 +1,117 @@
+import { customGrad } from '../../autodiff/grad.js';
+import { abs, add, maximum, mul, sub, where } from '../../ops/elementwise.js';
+import { concat, narrow, squeeze, unsqueeze } from '../../ops/movement.js';
+import { max, sum } from '../../ops/reduce.js';
+import { tensor, zeros } from '../../ops/creation.js';
+import { dispose, tidy } from '../../tensor/scope.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { lstmDiagInputGrads, lstmDiagStep } from './lstm-diag.js';
+import type { NewtonOptions } from './newton.js';
+
+/** All x_{t-1}: x0 (or zeros) followed by x_0..x_{T-2}. */
+function shifted(x: Tensor, x0: Tensor | null): Tensor {
+  const T = x.shape[0]!;
+  const first = unsqueeze(x0 ?? zeros(x.shape.slice(1), { dtype: x.dtype }), 0);
+  return T === 1 ? first : concat([first, narrow(x, 0, 0, T - 1)], 0);
+}
+
+/**
+ * The 2×2 block linear recurrence per unit, x_t = M_t x_{t-1} + r_t (x = (x1, x2)), in float64 on
+ * the host, lanes independent. `transposeNext` solves the adjoint instead: x_t = r_t + M_{t+1}ᵀ x_{t+1}
+ * from the last step to the first. Returns the two components.
+ */
+function block2(m: Tensor[], r1: Tensor, r2: Tensor, transposeNext: boolean): [Tensor, Tensor] {
+  const [T] = r1.shape as [number];
+  const N = r1.size / T;
+  const [a, b, c, d] = m.map((t) => t.data());
+  const p = r1.data(), q = r2.data();
+  const x1 = new Float64Array(T * N), x2 = new Float64Array(T * N);
+  for (let n = 0; n < N; n++) {
+    let s1 = 0, s2 = 0;
+    for (let i = 0; i < T; i++) {
+      const t = transposeNext ? T - 1 - i : i;
+      const k = t * N + n;
+      if (transposeNext) {
+        // M_{t+1}ᵀ (s1, s2): [[a, c], [b, d]] of the next step
+        const j = k + N;
+        const n1 = t + 1 < T ? a![j]! * s1 + c![j]! * s2 : 0;
+        const n2 = t + 1 < T ? b![j]! * s1 + d![j]! * s2 : 0;
+        s1 = p[k]! + n1;
+        s2 = q[k]! + n2;
+      } else {
+        const n1 = a![k]! * s1 + b![k]! * s2, n2 = c![k]! * s1 + d![k]! * s2;
+        s1 = n1 + p[k]!;
+        s2 = n2 + q[k]!;
+      }
+      x1[k] = s1;
+      x2[k] = s2;
+    }
+  }
+  return [tensor(x1, r1.shape, { dtype: r1.dtype }), tensor(x2, r1.shape, { dtype: r1.dtype })];
+}
+
+/**
+ * Newton's method for the CIFG-LSTM trajectory (ParaLSTM), the 2×2-block analogue of
+ * `newtonGruDiag`: each iteration evaluates the cell and its block Jacobians at every step, solves
+ * the block-bidiagonal linear system and updates (c, h). The backward solves the adjoint with the
+ * transposed blocks. u [T, B, 3H], A [3, H], P [2, H], c0/h0 [B, H] or null → [c [T,B,H], h [T,B,H]].
+ */
+export function newtonLstmDiag(u: Tensor, A: Tensor, P: Tensor, c0: Tensor | null, h0: Tensor | null, valid: Tensor | null, opts: NewtonOptions = {}): [Tensor, Tensor] {
+  const K = opts.iterations ?? 3;
+  const tol = opts.tol ?? 0;
+  const step = (cp: Tensor, hp: Tensor, uu: Tensor, AA: Tensor, PP: Tensor) => {
+    const s = lstmDiagStep(cp, hp, uu, AA, PP);
+    if (!valid) return { s, c: s.c, h: s.h, J: [s.jcc, s.jch, s.jhc, s.jhh] };
+    // Frozen steps keep their state: f = identity, J = I.
+    return { s, c: where(valid, s.c, cp), h: where(valid, s.h, hp), J: [where(valid, s.jcc, 1), where(valid, s.jch, 0), where(valid, s.jhc, 0), where(valid, s.jhh, 1)] };
+  };
+  const withC0 = !!c0, withH0 = !!h0;
+  const run = customGrad('newtonLstmDiag', (...ins: Tensor[]) => {
+    const [uu, AA, PP] = ins as [Tensor, Tensor, Tensor];
+    const cc0 = withC0 ? ins[3]! : null;
+    const hh0 = withH0 ? ins[withC0 ? 4 : 3]! : null;
+    const H = AA.shape[1]!;
+    const residuals: number[] = [];
+    let [c, h] = tidy(() => {
+      const z = zeros([...uu.shape.slice(0, -1), H], { dtype: uu.dtype });
+      const r = step(z, z, uu, AA, PP);
+      return [r.c, r.h];
+    }) as [Tensor, Tensor];
+    for (let k = 0; k <= K; k++) {
+      const next = tidy(() => {
+        const r = step(shifted(c, cc0), shifted(h, hh0), uu, AA, PP);
+        const dc = sub(r.c, c), dh = sub(r.h, h);
+        residuals.push(max(maximum(abs(dc), abs(dh))).item());
+        if (k === K || residuals.at(-1)! <= tol) return null;
+        const [xc, xh] = block2(r.J, dc, dh, false);
+        return [add(c, xc), add(h, xh)];
+      });
+      if (!next) break;
+      dispose([c, h]);
+      [c, h] = next as [Tensor, Tensor];
+    }
+    opts.onResidual?.(residuals);
+    return {
+      value: [c, h],
+      gradFunc: ([dcs, dhs], needs) => tidy(() => {
+        const cp = shifted(c, cc0), hp = shifted(h, hh0);
+        const r = step(cp, hp, uu, AA, PP);
+        const [lc, lh] = block2(r.J, dcs!, dhs!, true);
+        const mc = valid ? where(valid, lc, 0) : lc, mh = valid ? where(valid, lh, 0) : lh;
+        const g = lstmDiagInputGrads(mc, mh, cp, hp, r.s, PP);
+        const red = (t: Tensor): Tensor => unsqueeze(sum(t, Array.from({ length: t.rank - 1 }, (_, i) => i)), 0);
+        const out: (Tensor | null)[] = [concat(g.du, -1), concat(g.dA.map(red), 0), concat(g.dP.map(red), 0)];
+        // d(c0, h0) = J_0ᵀ λ_0
+        const first = (t: Tensor): Tensor => squeeze(narrow(t, 0, 0, 1), 0);
+        const [a, b, cc, d] = r.J.map(first) as [Tensor, Tensor, Tensor, Tensor];
+        const l1 = first(lc), l2 = first(lh);
+        if (withC0) out.push(needs[3] ? add(mul(a, l1), mul(cc, l2)) : null);
+        if (withH0) out.push(needs[withC0 ? 4 : 3] ? add(mul(b, l1), mul(d, l2)) : null);
+        return out;
+      }),
+    };
+  });
+  const ins = [u, A, P, ...(c0 ? [c0] : []), ...(h0 ? [h0] : [])];
+  return run(...ins) as unknown as [Tensor, Tensor];
+}
+
