@@ -1,16 +1,16 @@
-// ParaRNN's single-layer state-tracking comparison at CPU scale: dense GRU / LSTM against ParaGRU
-// and a diagonal linear RNN (LRU), on cycle navigation, modular arithmetic and the A5 word problem.
+// ParaRNN's single-layer state-tracking comparison at CPU scale: dense GRU / LSTM against ParaLSTM,
+// ParaGRU and a diagonal linear RNN (LRU), on cycle navigation, modular arithmetic and the A5 word problem.
 // One layer, hidden 64, AdamW with the trainer's defaults (cosine schedule, length curriculum),
 // the same steps and seed for every pair; reports accuracy on the training lengths and on the
 // longer test lengths (per sequence for cycle-nav and mod-arith, per token for A5).
 //
-// Usage: npm run build && node bench/state-tracking.mjs [--steps=1500] [--seed=0] [--models=gru,lstm,paragru,lru]
+// Usage: npm run build && node bench/state-tracking.mjs [--steps=1500] [--seed=0] [--models=gru,lstm,paralstm,paragru,lru]
 import * as rc from 'recurrent';
 
 const arg = (k, d) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d;
 const steps = +arg('steps', '1500');
 const seed = +arg('seed', '0');
-const models = arg('models', 'gru,lstm,paragru,lru').split(',');
+const models = arg('models', 'gru,lstm,paralstm,paragru,lru').split(',');
 const tasks = arg('tasks', 'cycle-nav,mod-arith,group-a5').split(',');
 const out = [];
 for (const task of tasks) {
