@@ -30,3 +30,16 @@ export function lastValid(seq: Tensor, lengths: readonly number[] | null): Tenso
   for (let b = 0; b < B; b++) idx.fill(lengths[b]! - 1, b * d, (b + 1) * d);
   return squeeze(gather(transpose(seq, 0, 1), 1, tensor(idx, [B, 1, d], { dtype: 'int32' })), 1);
 }
+
+/** A positive integer option, or an ArgumentError naming it. */
+export function positiveInt(op: string, name: string, v: unknown): number {
+  if (!Number.isInteger(v) || (v as number) < 1) throw new ArgumentError(op, `${name} must be a positive integer, got ${String(v)}`);
+  return v as number;
+}
+
+/** A dropout probability in [0, 1) (default 0), or an ArgumentError. */
+export function dropoutRate(op: string, v: number | undefined): number {
+  const p = v ?? 0;
+  if (!(p >= 0 && p < 1)) throw new ArgumentError(op, `dropout must be in [0, 1), got ${String(v)}`);
+  return p;
+}

@@ -1,7 +1,8 @@
 import { ArgumentError, ShapeError, fmtShape } from '../../errors.js';
 import { add, div, gelu, mul, where } from '../../ops/elementwise.js';
 import { narrow, reshape, squeeze, stack, transpose, unsqueeze } from '../../ops/movement.js';
-import { checkLengths, lastValid, lengthMask } from '../sequence-util.js';
+import { checkLengths, dropoutRate, lastValid, lengthMask, positiveInt } from '../sequence-util.js';
+import { ModuleList } from '../module-list.js';
 import { sum } from '../../ops/reduce.js';
 import { dropout } from '../../ops/random.js';
 import { normal } from '../init.js';
@@ -83,13 +84,6 @@ class AarenBlock extends Module {
   }
 }
 
-/** Blocks by index (state-dict keys `layers.0.query`, ...). */
-class AarenLayers extends Module {
-  constructor(readonly blocks: AarenBlock[]) {
-    super();
-    blocks.forEach((b, i) => this.registerModule(String(i), b));
-  }
-}
 
 /**
  * Aaren ("Attention as an RNN", Feng et al. 2024): a stack of blocks whose attention uses one
@@ -104,17 +98,14 @@ export class Aaren extends Module {
   readonly heads: number;
   readonly impl: PrefixImpl;
   readonly inProj: Linear | null;
-  readonly layers: AarenLayers;
+  readonly layers: ModuleList<AarenBlock>;
   readonly dropoutP: number;
   private readonly rng: Rng;
 
   constructor(opts: AarenOptions) {
     super();
     const op = 'Aaren';
-    const int = (name: string, v: unknown): number => {
-      if (!Number.isInteger(v) || (v as number) < 1) throw new ArgumentError(op, `${name} must be a positive integer, got ${String(v)}`);
-      return v as number;
-    };
+    const int = (name: string, v: unknown): number => positiveInt(op, name, v);
     this.inputSize = int('inputSize', opts.inputSize);
     this.hiddenSize = int('hiddenSize', opts.hiddenSize);
     this.numLayers = int('numLayers', opts.numLayers ?? 1);
@@ -125,11 +116,10 @@ export class Aaren extends Module {
     if (this.impl !== 'parallel' && this.impl !== 'sequential') throw new ArgumentError(op, `impl must be parallel or sequential, got '${String(this.impl)}'`);
     const rng = opts.rng ?? globalGenerator();
     this.rng = rng;
-    this.dropoutP = opts.dropout ?? 0;
-    if (!(this.dropoutP >= 0 && this.dropoutP < 1)) throw new ArgumentError(op, `dropout must be in [0, 1), got ${String(opts.dropout)}`);
+    this.dropoutP = dropoutRate(op, opts.dropout);
     const o = { rng, ...(opts.dtype ? { dtype: opts.dtype } : {}) };
     this.inProj = this.inputSize !== this.hiddenSize ? this.registerModule('in_proj', new Linear(this.inputSize, this.hiddenSize, o)) : null;
-    this.layers = this.registerModule('layers', new AarenLayers(
+    this.layers = this.registerModule('layers', new ModuleList(
       Array.from({ length: this.numLayers }, () => new AarenBlock(this.hiddenSize, this.heads, ratio, rng, opts.dtype))));
   }
 
@@ -142,7 +132,7 @@ export class Aaren extends Module {
     const valid = lengths ? lengthMask(lengths, T, x.dtype) : null;
     let seq = transpose(this.inProj ? this.inProj.forward(x) : x, 0, 1); // [T, B, d]
     const ms: Tensor[] = [], us: Tensor[] = [], ws: Tensor[] = [], hs: Tensor[] = [];
-    this.layers.blocks.forEach((blk, l) => {
+    this.layers.list.forEach((blk, l) => {
       if (l > 0 && this.dropoutP > 0 && this.training) seq = dropout(seq, this.dropoutP, { rng: this.rng });
       const prev = state ? { m: squeeze(narrow(state.m, 0, l, 1), 0), u: squeeze(narrow(state.u, 0, l, 1), 0), w: squeeze(narrow(state.w, 0, l, 1), 0) } : null;
       const r = blk.forward(seq, valid, prev, this.impl);

@@ -6,6 +6,8 @@ import { dropout } from '../../ops/random.js';
 import { narrow, squeeze, stack, transpose } from '../../ops/movement.js';
 import { uniform } from '../init.js';
 import { Module } from '../module.js';
+import { ModuleList } from '../module-list.js';
+import { dropoutRate, positiveInt } from '../sequence-util.js';
 import { globalGenerator } from '../../tensor/rng.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
@@ -33,26 +35,55 @@ export interface ParaGRUOptions {
   dtype?: DType;
 }
 
-/** One ParaGRU layer's parameters: A [3, H] (diagonal recurrences), B [3H, I], b [3H]. */
-class ParaGRULayer extends Module {
+/**
+ * One ParaRNN layer's parameters: A [3, H] (diagonal recurrences), B [3H, I], b [3H], and for
+ * ParaLSTM the diagonal peepholes P [2, H] (f, o).
+ */
+class ParaLayer extends Module {
   readonly A: Tensor;
+  readonly P: Tensor | null;
   readonly B: Tensor;
   readonly b: Tensor;
-  constructor(I: number, H: number, rng: Rng, dtype: DType | undefined) {
+  constructor(I: number, H: number, peepholes: boolean, rng: Rng, dtype: DType | undefined) {
     super();
     const o = { rng, ...(dtype ? { dtype } : {}) };
     const k = 1 / Math.sqrt(H);
     // |a| < 1 keeps the diagonal recurrence contractive at the start, so Newton converges fast.
     this.A = this.registerParameter('A', uniform([3, H], -0.5, 0.5, o));
+    this.P = peepholes ? this.registerParameter('P', uniform([2, H], -0.5, 0.5, o)) : null;
     this.B = this.registerParameter('B', uniform([3 * H, I], -k, k, o));
     this.b = this.registerParameter('b', uniform([3 * H], -k, k, o));
   }
 }
 
-class Layers extends Module {
-  constructor(readonly list: ParaGRULayer[]) {
+/** What ParaGRU and ParaLSTM share: sizes, Newton settings, dropout, the layer list. */
+abstract class ParaStack extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly impl: 'newton' | 'sequential';
+  readonly newton: NewtonOptions;
+  readonly layers: ModuleList<ParaLayer>;
+  readonly dropoutP: number;
+  protected readonly rng: Rng;
+  /** max |residual| after each Newton iteration of the last forward, per layer. */
+  residuals: number[][] = [];
+
+  protected constructor(op: string, opts: ParaGRUOptions, peepholes: boolean) {
     super();
-    list.forEach((l, i) => this.registerModule(String(i), l));
+    const impl = opts.impl ?? 'newton';
+    if (impl !== 'newton' && impl !== 'sequential') throw new ArgumentError(op, `impl must be newton or sequential, got '${String(impl)}'`);
+    const tol = opts.tol ?? 0;
+    if (!(tol >= 0)) throw new ArgumentError(op, `tol must be >= 0, got ${String(opts.tol)}`);
+    this.inputSize = positiveInt(op, 'inputSize', opts.inputSize);
+    this.hiddenSize = positiveInt(op, 'hiddenSize', opts.hiddenSize);
+    this.numLayers = positiveInt(op, 'numLayers', opts.numLayers ?? 1);
+    this.impl = impl;
+    this.newton = { iterations: positiveInt(op, 'iterations', opts.iterations ?? 3), tol };
+    this.dropoutP = dropoutRate(op, opts.dropout);
+    this.rng = opts.rng ?? globalGenerator();
+    this.layers = this.registerModule('layers', new ModuleList(Array.from({ length: this.numLayers },
+      (_, l) => new ParaLayer(l === 0 ? this.inputSize : this.hiddenSize, this.hiddenSize, peepholes, this.rng, opts.dtype))));
   }
 }
 
@@ -63,37 +94,9 @@ class Layers extends Module {
  * state { h: [numLayers, B, H] }. `residuals` holds max |h_t - f(h_{t-1})| after each Newton
  * iteration of the last forward (per layer).
  */
-export class ParaGRU extends Module {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly numLayers: number;
-  readonly impl: 'newton' | 'sequential';
-  readonly newton: NewtonOptions;
-  readonly layers: Layers;
-  readonly dropoutP: number;
-  private readonly rng: Rng;
-  residuals: number[][] = [];
-
+export class ParaGRU extends ParaStack {
   constructor(opts: ParaGRUOptions) {
-    super();
-    const op = 'ParaGRU';
-    const int = (name: string, v: unknown): number => {
-      if (!Number.isInteger(v) || (v as number) < 1) throw new ArgumentError(op, `${name} must be a positive integer, got ${String(v)}`);
-      return v as number;
-    };
-    this.inputSize = int('inputSize', opts.inputSize);
-    this.hiddenSize = int('hiddenSize', opts.hiddenSize);
-    this.numLayers = int('numLayers', opts.numLayers ?? 1);
-    this.impl = opts.impl ?? 'newton';
-    if (this.impl !== 'newton' && this.impl !== 'sequential') throw new ArgumentError(op, `impl must be newton or sequential, got '${String(this.impl)}'`);
-    this.newton = { iterations: int('iterations', opts.iterations ?? 3), tol: opts.tol ?? 0 };
-    if (!(this.newton.tol! >= 0)) throw new ArgumentError(op, `tol must be >= 0, got ${String(opts.tol)}`);
-    const rng = opts.rng ?? globalGenerator();
-    this.rng = rng;
-    this.dropoutP = opts.dropout ?? 0;
-    if (!(this.dropoutP >= 0 && this.dropoutP < 1)) throw new ArgumentError(op, `dropout must be in [0, 1), got ${String(opts.dropout)}`);
-    this.layers = this.registerModule('layers', new Layers(Array.from({ length: this.numLayers },
-      (_, l) => new ParaGRULayer(l === 0 ? this.inputSize : this.hiddenSize, this.hiddenSize, rng, opts.dtype))));
+    super('ParaGRU', opts, false);
   }
 
   forward(x: Tensor, state?: { h: Tensor } | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: { h: Tensor } } {
@@ -161,65 +164,14 @@ function validMask(op: string, lengths: readonly number[] | undefined, B: number
 /** Options of `ParaLSTM` (as ParaGRU's). */
 export type ParaLSTMOptions = ParaGRUOptions;
 
-/** One ParaLSTM layer: A [3, H] (diagonal recurrences f, c, o), P [2, H] (peepholes f, o), B [3H, I], b [3H]. */
-class ParaLSTMLayer extends Module {
-  readonly A: Tensor;
-  readonly P: Tensor;
-  readonly B: Tensor;
-  readonly b: Tensor;
-  constructor(I: number, H: number, rng: Rng, dtype: DType | undefined) {
-    super();
-    const o = { rng, ...(dtype ? { dtype } : {}) };
-    const k = 1 / Math.sqrt(H);
-    this.A = this.registerParameter('A', uniform([3, H], -0.5, 0.5, o));
-    this.P = this.registerParameter('P', uniform([2, H], -0.5, 0.5, o));
-    this.B = this.registerParameter('B', uniform([3 * H, I], -k, k, o));
-    this.b = this.registerParameter('b', uniform([3 * H], -k, k, o));
-  }
-}
-
-class LstmLayers extends Module {
-  constructor(readonly list: ParaLSTMLayer[]) {
-    super();
-    list.forEach((l, i) => this.registerModule(String(i), l));
-  }
-}
-
 /**
  * ParaLSTM (ParaRNN): a CIFG LSTM with diagonal recurrences and peepholes whose (c, h) Jacobian is
  * 2×2 block-diagonal, trained parallel in time by Newton iterations over the whole sequence.
  * forward(x [B, T, I], state?, { lengths }) → output h [B, T, H], state { h, c: [numLayers, B, H] }.
  */
-export class ParaLSTM extends Module {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly numLayers: number;
-  readonly impl: 'newton' | 'sequential';
-  readonly newton: NewtonOptions;
-  readonly layers: LstmLayers;
-  readonly dropoutP: number;
-  private readonly rng: Rng;
-  residuals: number[][] = [];
-
+export class ParaLSTM extends ParaStack {
   constructor(opts: ParaLSTMOptions) {
-    super();
-    const op = 'ParaLSTM';
-    const int = (name: string, v: unknown): number => {
-      if (!Number.isInteger(v) || (v as number) < 1) throw new ArgumentError(op, `${name} must be a positive integer, got ${String(v)}`);
-      return v as number;
-    };
-    this.inputSize = int('inputSize', opts.inputSize);
-    this.hiddenSize = int('hiddenSize', opts.hiddenSize);
-    this.numLayers = int('numLayers', opts.numLayers ?? 1);
-    this.impl = opts.impl ?? 'newton';
-    if (this.impl !== 'newton' && this.impl !== 'sequential') throw new ArgumentError(op, `impl must be newton or sequential, got '${String(this.impl)}'`);
-    this.newton = { iterations: int('iterations', opts.iterations ?? 3), tol: opts.tol ?? 0 };
-    if (!(this.newton.tol! >= 0)) throw new ArgumentError(op, `tol must be >= 0, got ${String(opts.tol)}`);
-    this.rng = opts.rng ?? globalGenerator();
-    this.dropoutP = opts.dropout ?? 0;
-    if (!(this.dropoutP >= 0 && this.dropoutP < 1)) throw new ArgumentError(op, `dropout must be in [0, 1), got ${String(opts.dropout)}`);
-    this.layers = this.registerModule('layers', new LstmLayers(Array.from({ length: this.numLayers },
-      (_, l) => new ParaLSTMLayer(l === 0 ? this.inputSize : this.hiddenSize, this.hiddenSize, this.rng, opts.dtype))));
+    super('ParaLSTM', opts, true);
   }
 
   forward(x: Tensor, state?: { h: Tensor; c?: Tensor } | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: { h: Tensor; c: Tensor } } {
@@ -243,12 +195,12 @@ export class ParaLSTM extends Module {
       const c0 = at(state?.c), h0 = at(state?.h);
       let cseq: Tensor;
       if (this.impl === 'newton') {
-        [cseq, seq] = newtonLstmDiag(u, layer.A, layer.P, c0, h0, valid, { ...this.newton, onResidual: (r) => this.residuals.push(r) });
+        [cseq, seq] = newtonLstmDiag(u, layer.A, layer.P!, c0, h0, valid, { ...this.newton, onResidual: (r) => this.residuals.push(r) });
       } else {
         const z = tensor(new Float32Array(B * H), [B, H], { dtype: x.dtype });
         const r = scanSequential((carry, [ut, vt]) => {
           const [cp, hp] = carry as [Tensor, Tensor];
-          const s = lstmDiagStep(cp, hp, ut!, layer.A, layer.P);
+          const s = lstmDiagStep(cp, hp, ut!, layer.A, layer.P!);
           const next = vt ? [where(vt, s.c, cp), where(vt, s.h, hp)] : [s.c, s.h];
           return { carry: next, y: next };
         }, [c0 ?? z, h0 ?? z], valid ? [u, valid] : [u]);
@@ -270,7 +222,7 @@ export class ParaLSTM extends Module {
     const hs: Tensor[] = [], cs: Tensor[] = [];
     this.layers.list.forEach((layer, l) => {
       const at = (t: Tensor | undefined): Tensor => (t ? squeeze(narrow(t, 0, l, 1), 0) : z);
-      const s = lstmDiagStep(at(state?.c), at(state?.h), linear(inp, layer.B, layer.b), layer.A, layer.P);
+      const s = lstmDiagStep(at(state?.c), at(state?.h), linear(inp, layer.B, layer.b), layer.A, layer.P!);
       inp = s.h;
       hs.push(s.h); cs.push(s.c);
     });

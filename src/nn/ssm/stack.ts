@@ -8,7 +8,8 @@ import { globalGenerator } from '../../tensor/rng.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { checkLengths, lastValid, lengthMask } from '../sequence-util.js';
+import { checkLengths, dropoutRate, lastValid, lengthMask, positiveInt } from '../sequence-util.js';
+import { ModuleList } from '../module-list.js';
 import { S4DKernel } from './s4d.js';
 import type { SSMImpl } from './s4d.js';
 import { LRUKernel } from './lru.js';
@@ -50,12 +51,6 @@ class SSMBlock extends Module {
   }
 }
 
-class Blocks extends Module {
-  constructor(readonly list: SSMBlock[]) {
-    super();
-    list.forEach((b, i) => this.registerModule(String(i), b));
-  }
-}
 
 /**
  * A stack of linear time-invariant state-space blocks (S4D or LRU) with residual connections —
@@ -70,17 +65,14 @@ export class SSM extends Module {
   readonly numLayers: number;
   readonly impl: SSMImpl;
   readonly inProj: Linear | null;
-  readonly layers: Blocks;
+  readonly layers: ModuleList<SSMBlock>;
   readonly dropoutP: number;
   private readonly rng: Rng;
 
   constructor(opts: SSMOptions) {
     super();
     const op = 'SSM';
-    const int = (name: string, v: unknown): number => {
-      if (!Number.isInteger(v) || (v as number) < 1) throw new ArgumentError(op, `${name} must be a positive integer, got ${String(v)}`);
-      return v as number;
-    };
+    const int = (name: string, v: unknown): number => positiveInt(op, name, v);
     if (opts.kind !== 's4d' && opts.kind !== 'lru') throw new ArgumentError(op, `kind must be s4d or lru, got '${String(opts.kind)}'`);
     this.kind = opts.kind;
     this.inputSize = int('inputSize', opts.inputSize);
@@ -89,12 +81,11 @@ export class SSM extends Module {
     this.numLayers = int('numLayers', opts.numLayers ?? 1);
     this.impl = opts.impl ?? (this.kind === 's4d' ? 'conv' : 'scan');
     if (!['conv', 'scan', 'sequential'].includes(this.impl)) throw new ArgumentError(op, `impl must be conv, scan or sequential, got '${String(this.impl)}'`);
-    this.dropoutP = opts.dropout ?? 0;
-    if (!(this.dropoutP >= 0 && this.dropoutP < 1)) throw new ArgumentError(op, `dropout must be in [0, 1), got ${String(opts.dropout)}`);
+    this.dropoutP = dropoutRate(op, opts.dropout);
     this.rng = opts.rng ?? globalGenerator();
     const o = { rng: this.rng, ...(opts.dtype ? { dtype: opts.dtype } : {}) };
     this.inProj = this.inputSize !== this.hiddenSize ? this.registerModule('in_proj', new Linear(this.inputSize, this.hiddenSize, o)) : null;
-    this.layers = this.registerModule('layers', new Blocks(Array.from({ length: this.numLayers },
+    this.layers = this.registerModule('layers', new ModuleList(Array.from({ length: this.numLayers },
       () => new SSMBlock(this.kind, this.hiddenSize, this.stateSize, this.rng, opts.dtype))));
   }
 
