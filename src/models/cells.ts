@@ -56,6 +56,10 @@ const SPECS: CellSpec[] = [
     create: (o) => ssm('lru', o),
   },
   {
+    name: 'lssl', description: 'LSSL: dense HiPPO-LegT state-space blocks (bilinear), learned step, trained as an FFT convolution',
+    create: (o) => ssm('lssl', o),
+  },
+  {
     name: 'aaren', description: 'Aaren: attention as an RNN (learned query per head, parallel prefix scan, O(1) streaming)',
     create: (o) => {
       if (o.bidirectional) throw new ArgumentError('model aaren', 'is causal: bidirectional is not supported');
@@ -65,7 +69,7 @@ const SPECS: CellSpec[] = [
   },
 ];
 
-function ssm(kind: 's4d' | 'lru', o: RecurrentOptions): SequenceLayer {
+function ssm(kind: 's4d' | 'lru' | 'lssl', o: RecurrentOptions): SequenceLayer {
   if (o.bidirectional || (o.heads ?? 1) > 1) throw new ArgumentError(`model ${kind}`, 'supports neither bidirectional nor heads');
   return new SSM({ kind, inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, dropout: o.dropout ?? 0,
     ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { randn } from '../../src/ops/creation.js';
-import { mul } from '../../src/ops/elementwise.js';
+import { eye, randn, tensor } from '../../src/ops/creation.js';
+import { add, mul } from '../../src/ops/elementwise.js';
 import { narrow, squeeze } from '../../src/ops/movement.js';
 import { sum } from '../../src/ops/reduce.js';
 import { vjp } from '../../src/autodiff/grad.js';
@@ -10,6 +10,8 @@ import type { Tensor } from '../../src/tensor/tensor.js';
 import { ArgumentError, ShapeError } from '../../src/errors.js';
 import { SSM } from '../../src/nn/ssm/index.js';
 import type { SSMImpl } from '../../src/nn/ssm/index.js';
+import { LSSLKernel, hippoLegT } from '../../src/nn/ssm/lssl.js';
+import { expm, solve } from '../../src/nn/ssm/linalg.js';
 import { assertClose, assertGradcheck } from '../helpers.js';
 
 const make = (kind: 's4d' | 'lru', impl: SSMImpl, dtype: 'float32' | 'float64' = 'float64', seed = 1): SSM =>
@@ -66,4 +68,58 @@ test('SSM bad input', () => {
   assert.throws(() => new SSM({ kind: 's4d', inputSize: 2, hiddenSize: 2, impl: 'fft' as 'conv' }), ArgumentError);
   assert.throws(() => make('s4d', 'conv').forward(randn([2, 3, 4], { dtype: 'float64' })), ShapeError);
   assert.throws(() => make('lru', 'scan').forward(randn([2, 3, 3], { dtype: 'float64' }), null, { lengths: [3, 4] }), ArgumentError);
+});
+
+describe('SSM lssl (dense HiPPO-LegT)', () => {
+  test('HiPPO-LegT for N = 3 by hand', () => {
+    const { A, B } = hippoLegT(3);
+    const s3 = Math.sqrt(3), s5 = Math.sqrt(5), s15 = Math.sqrt(15);
+    assertClose(A.flat(), [-1, s3, -s5, -s3, -3, s15, -s5, -s15, -5], 1e-12, 0);
+    assertClose(B, [1, s3, s5], 1e-12, 0);
+  });
+
+  for (const disc of ['bilinear', 'zoh'] as const) {
+    for (const learnA of [false, true]) {
+      test(`${disc}${learnA ? ', learned A' : ''}: convolution = recurrence on outputs and every gradient (float64)`, () => {
+        const mk = (impl: SSMImpl): SSM => new SSM({ kind: 'lssl', inputSize: 3, hiddenSize: 4, stateSize: 5, numLayers: 2, impl, discretization: disc, learnA, rng: new Rng(3), dtype: 'float64' });
+        const rng = new Rng(11);
+        const x = randn([3, 12, 3], { rng, dtype: 'float64' }), dy = randn([3, 12, 4], { rng, dtype: 'float64' });
+        const spec = everything(mk('sequential'), x, dy, [12, 5, 1]);
+        const got = everything(mk('conv'), x, dy, [12, 5, 1]);
+        assertClose(got.y, spec.y, 1e-9, 1e-9, 'y');
+        got.g.forEach((g, i) => assertClose(g, spec.g[i]!, 1e-8, 1e-8, `grad ${i}`));
+      });
+    }
+  }
+
+  test('ZOH equals the matrix exponential; bilinear agrees with it to O(Δ²)', () => {
+    const mk = (discretization: 'bilinear' | 'zoh'): SSM => new SSM({ kind: 'lssl', inputSize: 2, hiddenSize: 2, stateSize: 4, discretization, rng: new Rng(1), dtype: 'float64' });
+    const z = (mk('zoh').layers.list[0]!.kernel as LSSLKernel).discretize().a;
+    const b = (mk('bilinear').layers.list[0]!.kernel as LSSLKernel).discretize().a;
+    // Δ ≤ 0.1 and |A| ≤ ~7 here: the two agree to well under 1e-2
+    const zd = z.data(), bd = b.data();
+    for (let i = 0; i < zd.length; i++) assert.ok(Math.abs(zd[i]! - bd[i]!) < 2e-2, `entry ${i}: ${zd[i]} vs ${bd[i]}`);
+    // e^{diag(d)} = diag(e^d)
+    const e = expm(tensor([[0.3, 0], [0, -1.2]], [2, 2], { dtype: 'float64' }));
+    assertClose(e, [Math.exp(0.3), 0, 0, Math.exp(-1.2)], 1e-12, 1e-12);
+  });
+
+  test('solve and expm gradchecks; streaming step equals the batch', () => {
+    const rng = new Rng(5);
+    const M = add(randn([2, 3, 3], { rng, dtype: 'float64' }), mul(eye(3, { dtype: 'float64' }), 3));
+    assertGradcheck((m, r) => sum(mul(solve(m!, r!), randn([2, 3, 2], { rng: new Rng(6), dtype: 'float64' }))), [M, randn([2, 3, 2], { rng, dtype: 'float64' })]);
+    assertGradcheck((a) => sum(mul(expm(a!), randn([3, 3], { rng: new Rng(7), dtype: 'float64' }))), [mul(randn([3, 3], { rng, dtype: 'float64' }), 0.5)]);
+    const m = new SSM({ kind: 'lssl', inputSize: 3, hiddenSize: 4, stateSize: 5, numLayers: 2, rng: new Rng(4) });
+    const x = randn([2, 6, 3], { rng: new Rng(8) });
+    const full = m.forward(x).output;
+    let st = null;
+    for (let t = 0; t < 6; t++) {
+      const r = m.step(squeeze(narrow(x, 1, t, 1), 1), st);
+      st = r.state;
+      assertClose(r.output, Array.from(squeeze(narrow(full, 1, t, 1), 1).data()), 2e-5, 2e-5, `t=${t}`);
+    }
+    assert.throws(() => new SSM({ kind: 'lssl', inputSize: 2, hiddenSize: 2, impl: 'scan' }), ArgumentError);
+    assert.throws(() => new SSM({ kind: 'lssl', inputSize: 2, hiddenSize: 2, discretization: 'euler' as 'zoh' }), ArgumentError);
+    assert.throws(() => solve(randn([2, 3, 3]), randn([2, 4, 1])), ShapeError);
+  });
 });

@@ -6,3 +6,6 @@ export { LRUKernel } from './lru.js';
 export { causalConv } from './causal-conv.js';
 export { complexRecurrence } from './complex.js';
 export type { Complex } from './complex.js';
+export { LSSLKernel, hippoLegT } from './lssl.js';
+export type { Discretization } from './lssl.js';
+export { solve, expm } from './linalg.js';

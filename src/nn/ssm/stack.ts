@@ -13,20 +13,27 @@ import { ModuleList } from '../module-list.js';
 import { S4DKernel } from './s4d.js';
 import type { SSMImpl } from './s4d.js';
 import { LRUKernel } from './lru.js';
+import { LSSLKernel } from './lssl.js';
+import type { Discretization } from './lssl.js';
 import type { Complex } from './complex.js';
 
 /** Options of `SSM`. */
 export interface SSMOptions {
-  /** 's4d' (diagonal S4 / DLR, per-channel) or 'lru' (mixing complex diagonal recurrence). */
-  kind: 's4d' | 'lru';
+  /** 's4d' (diagonal S4 / DLR, per-channel), 'lru' (mixing complex diagonal recurrence) or
+   *  'lssl' (dense HiPPO-LegT state matrix per channel). */
+  kind: 's4d' | 'lru' | 'lssl';
   inputSize: number;
   /** Channels H (the model width). */
   hiddenSize: number;
   /** Complex modes per channel (s4d) or in total (lru); default 32. */
   stateSize?: number;
   numLayers?: number;
-  /** 'conv' (FFT convolution; s4d default), 'scan' (parallel associative scan; lru default) or 'sequential'. */
+  /** 'conv' (FFT convolution; s4d and lssl default), 'scan' (parallel associative scan; lru
+   *  default; not for lssl) or 'sequential'. */
   impl?: SSMImpl;
+  /** LSSL only: 'bilinear' (default) or 'zoh', and whether A and B are learned (default fixed). */
+  discretization?: Discretization;
+  learnA?: boolean;
   dropout?: number;
   rng?: Rng;
   dtype?: DType;
@@ -37,12 +44,14 @@ export type SSMState = { h: Tensor } & Record<string, Tensor>;
 
 class SSMBlock extends Module {
   readonly norm: LayerNorm;
-  readonly kernel: S4DKernel | LRUKernel;
+  readonly kernel: S4DKernel | LRUKernel | LSSLKernel;
   readonly out: Linear;
-  constructor(kind: 's4d' | 'lru', H: number, N: number, rng: Rng, dtype: DType | undefined) {
+  constructor(o: SSMOptions & { stateSize: number }, rng: Rng) {
     super();
+    const { hiddenSize: H, stateSize: N, dtype } = o;
     this.norm = this.registerModule('norm', new LayerNorm(H, dtype ? { dtype } : {}));
-    this.kernel = this.registerModule('ssm', kind === 's4d' ? new S4DKernel(H, N, rng, dtype) : new LRUKernel(H, N, rng, dtype));
+    this.kernel = this.registerModule('ssm', o.kind === 's4d' ? new S4DKernel(H, N, rng, dtype) : o.kind === 'lru' ? new LRUKernel(H, N, rng, dtype)
+      : new LSSLKernel(H, N, o.discretization ?? 'bilinear', !!o.learnA, rng, dtype));
     this.out = this.registerModule('out_proj', new Linear(H, H, { rng, ...(dtype ? { dtype } : {}) }));
   }
   /** Pre-norm residual: x + W gelu(SSM(norm(x))). x [T, B, H] (or [B, H] for a step). */
@@ -58,7 +67,7 @@ class SSMBlock extends Module {
  * output [B, T, H]. Trains through the FFT convolution or the parallel scan; `step` streams.
  */
 export class SSM extends Module {
-  readonly kind: 's4d' | 'lru';
+  readonly kind: 's4d' | 'lru' | 'lssl';
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly stateSize: number;
@@ -73,20 +82,24 @@ export class SSM extends Module {
     super();
     const op = 'SSM';
     const int = (name: string, v: unknown): number => positiveInt(op, name, v);
-    if (opts.kind !== 's4d' && opts.kind !== 'lru') throw new ArgumentError(op, `kind must be s4d or lru, got '${String(opts.kind)}'`);
+    if (opts.kind !== 's4d' && opts.kind !== 'lru' && opts.kind !== 'lssl') throw new ArgumentError(op, `kind must be s4d, lru or lssl, got '${String(opts.kind)}'`);
+    if (opts.discretization !== undefined && opts.discretization !== 'bilinear' && opts.discretization !== 'zoh') {
+      throw new ArgumentError(op, `discretization must be bilinear or zoh, got '${String(opts.discretization)}'`);
+    }
     this.kind = opts.kind;
     this.inputSize = int('inputSize', opts.inputSize);
     this.hiddenSize = int('hiddenSize', opts.hiddenSize);
     this.stateSize = int('stateSize', opts.stateSize ?? 32);
     this.numLayers = int('numLayers', opts.numLayers ?? 1);
-    this.impl = opts.impl ?? (this.kind === 's4d' ? 'conv' : 'scan');
+    this.impl = opts.impl ?? (this.kind === 'lru' ? 'scan' : 'conv');
     if (!['conv', 'scan', 'sequential'].includes(this.impl)) throw new ArgumentError(op, `impl must be conv, scan or sequential, got '${String(this.impl)}'`);
+    if (this.kind === 'lssl' && this.impl === 'scan') throw new ArgumentError(op, "lssl has a dense state matrix: use impl 'conv' or 'sequential'");
     this.dropoutP = dropoutRate(op, opts.dropout);
     this.rng = opts.rng ?? globalGenerator();
     const o = { rng: this.rng, ...(opts.dtype ? { dtype: opts.dtype } : {}) };
     this.inProj = this.inputSize !== this.hiddenSize ? this.registerModule('in_proj', new Linear(this.inputSize, this.hiddenSize, o)) : null;
     this.layers = this.registerModule('layers', new ModuleList(Array.from({ length: this.numLayers },
-      () => new SSMBlock(this.kind, this.hiddenSize, this.stateSize, this.rng, opts.dtype))));
+      () => new SSMBlock({ ...opts, stateSize: this.stateSize }, this.rng))));
   }
 
   forward(x: Tensor, state?: SSMState | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: SSMState } {
@@ -102,7 +115,7 @@ export class SSM extends Module {
       const prev = stateAt(state, l);
       // A carried state needs a recurrent form (the convolution starts from zero). Ragged lengths
       // do not: the convolution is causal, so padding never reaches a valid step.
-      const impl = this.impl === 'conv' && prev ? 'scan' : this.impl;
+      const impl = this.impl === 'conv' && prev ? (this.kind === 'lssl' ? 'sequential' : 'scan') : this.impl;
       const r = blk.kernel.forward(blk.norm.forward(seq), impl, valid, prev);
       seq = blk.mix(seq, r.y);
       hs.push(lastValid(seq, lengths));
