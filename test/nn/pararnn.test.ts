@@ -127,3 +127,20 @@ describe('ParaLSTM: Newton with 2×2 block Jacobians equals the sequential pass'
     assert.throws(() => new ParaLSTM({ inputSize: 3, hiddenSize: 4, dropout: 1 }), ArgumentError);
   });
 });
+
+test("solver 'parallel' (the associative-scan reduction) gives the fused solver's results, values and gradients", () => {
+  const rng = new Rng(21);
+  const x = randn([2, 13, 3], { rng, dtype: 'float64' }), dyH = randn([2, 13, 5], { rng, dtype: 'float64' });
+  for (const Cls of [ParaGRU, ParaLSTM]) {
+    const res = (['fused', 'parallel'] as const).map((solver) => {
+      const m = new Cls({ inputSize: 3, hiddenSize: 5, iterations: 4, solver, rng: new Rng(2), dtype: 'float64' });
+      const params = { ...m.parameterRecord(), __x: x };
+      const r = vjp((p: Record<string, Tensor>) => m.forward(p.__x!, null, { lengths: [13, 6] }).output, params, dyH);
+      return { y: Array.from(r.value.data()), g: Object.values(r.grads as Record<string, Tensor>).map((t) => Array.from(t.data())), res: m.residuals[0]! };
+    });
+    assertClose(res[1]!.y, res[0]!.y, 1e-10, 1e-10, `${Cls.name} y`);
+    res[1]!.g.forEach((g, i) => assertClose(g, res[0]!.g[i]!, 1e-9, 1e-9, `${Cls.name} grad ${i}`));
+    assertClose(res[1]!.res, res[0]!.res, 1e-9, 1e-6, `${Cls.name} residuals`);
+  }
+  assert.throws(() => new ParaGRU({ inputSize: 3, hiddenSize: 4, solver: 'cg' as 'fused' }), ArgumentError);
+});

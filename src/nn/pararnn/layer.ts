@@ -31,6 +31,8 @@ export interface ParaGRUOptions {
   /** Newton iterations (default 3) and early-stop tolerance on max |residual| (default 0). */
   iterations?: number;
   tol?: number;
+  /** Linear solver inside Newton: 'fused' (default) or 'parallel' (associative scan). */
+  solver?: 'fused' | 'parallel';
   rng?: Rng;
   dtype?: DType;
 }
@@ -79,7 +81,9 @@ abstract class ParaStack extends Module {
     this.hiddenSize = positiveInt(op, 'hiddenSize', opts.hiddenSize);
     this.numLayers = positiveInt(op, 'numLayers', opts.numLayers ?? 1);
     this.impl = impl;
-    this.newton = { iterations: positiveInt(op, 'iterations', opts.iterations ?? 3), tol };
+    const solver = opts.solver ?? 'fused';
+    if (solver !== 'fused' && solver !== 'parallel') throw new ArgumentError(op, `solver must be fused or parallel, got '${String(solver)}'`);
+    this.newton = { iterations: positiveInt(op, 'iterations', opts.iterations ?? 3), tol, solver };
     this.dropoutP = dropoutRate(op, opts.dropout);
     this.rng = opts.rng ?? globalGenerator();
     this.layers = this.registerModule('layers', new ModuleList(Array.from({ length: this.numLayers },

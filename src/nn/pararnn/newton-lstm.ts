@@ -2,7 +2,9 @@ import { customGrad } from '../../autodiff/grad.js';
 import { abs, add, maximum, mul, sub, where } from '../../ops/elementwise.js';
 import { concat, narrow, squeeze, unsqueeze } from '../../ops/movement.js';
 import { max, sum } from '../../ops/reduce.js';
-import { tensor, zeros } from '../../ops/creation.js';
+import { tensor, zeros, zerosLike } from '../../ops/creation.js';
+import { associativeScan } from '../../scan/associative.js';
+import type { Combine } from '../../scan/associative.js';
 import { dispose, tidy } from '../../tensor/scope.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lstmDiagInputGrads, lstmDiagStep } from './lstm-diag.js';
@@ -50,6 +52,27 @@ function block2(m: Tensor[], r1: Tensor, r2: Tensor, transposeNext: boolean): [T
   return [tensor(x1, r1.shape, { dtype: r1.dtype }), tensor(x2, r1.shape, { dtype: r1.dtype })];
 }
 
+/** The 2×2-block linear-recurrence combine on (m11, m12, m21, m22, v1, v2): (M₂M₁, M₂v₁ + v₂). */
+const block2Combine: Combine = ([a1, b1, c1, d1, p1, q1], [a2, b2, c2, d2, p2, q2]) => [
+  add(mul(a2!, a1!), mul(b2!, c1!)), add(mul(a2!, b1!), mul(b2!, d1!)),
+  add(mul(c2!, a1!), mul(d2!, c1!)), add(mul(c2!, b1!), mul(d2!, d1!)),
+  add(add(mul(a2!, p1!), mul(b2!, q1!)), p2!), add(add(mul(c2!, p1!), mul(d2!, q1!)), q2!),
+];
+
+/** The same solve as `block2` by the associative prefix scan (the parallel reduction). */
+function block2Parallel(m: Tensor[], r1: Tensor, r2: Tensor, transposeNext: boolean): [Tensor, Tensor] {
+  if (!transposeNext) {
+    const out = associativeScan(block2Combine, [...m, r1, r2]);
+    return [out[4]!, out[5]!];
+  }
+  // Adjoint: x_t = r_t + M_{t+1}ᵀ x_{t+1}, i.e. a reversed scan with the transposed, shifted blocks.
+  const T = r1.shape[0]!;
+  const next = (t: Tensor): Tensor => (T === 1 ? zerosLike(t) : concat([narrow(t, 0, 1, T - 1), zeros([1, ...t.shape.slice(1)], { dtype: t.dtype })], 0));
+  const [a, b, c, d] = m.map(next) as [Tensor, Tensor, Tensor, Tensor];
+  const out = associativeScan(block2Combine, [a, c, b, d, r1, r2], { reverse: true });
+  return [out[4]!, out[5]!];
+}
+
 /**
  * Newton's method for the CIFG-LSTM trajectory (ParaLSTM), the 2×2-block analogue of
  * `newtonGruDiag`: each iteration evaluates the cell and its block Jacobians at every step, solves
@@ -59,6 +82,7 @@ function block2(m: Tensor[], r1: Tensor, r2: Tensor, transposeNext: boolean): [T
 export function newtonLstmDiag(u: Tensor, A: Tensor, P: Tensor, c0: Tensor | null, h0: Tensor | null, valid: Tensor | null, opts: NewtonOptions = {}): [Tensor, Tensor] {
   const K = opts.iterations ?? 3;
   const tol = opts.tol ?? 0;
+  const solve2 = opts.solver === 'parallel' ? block2Parallel : block2;
   const step = (cp: Tensor, hp: Tensor, uu: Tensor, AA: Tensor, PP: Tensor) => {
     const s = lstmDiagStep(cp, hp, uu, AA, PP);
     if (!valid) return { s, c: s.c, h: s.h, J: [s.jcc, s.jch, s.jhc, s.jhh] };
@@ -83,7 +107,7 @@ export function newtonLstmDiag(u: Tensor, A: Tensor, P: Tensor, c0: Tensor | nul
         const dc = sub(r.c, c), dh = sub(r.h, h);
         residuals.push(max(maximum(abs(dc), abs(dh))).item());
         if (k === K || residuals.at(-1)! <= tol) return null;
-        const [xc, xh] = block2(r.J, dc, dh, false);
+        const [xc, xh] = solve2(r.J, dc, dh, false);
         return [add(c, xc), add(h, xh)];
       });
       if (!next) break;
@@ -96,7 +120,7 @@ export function newtonLstmDiag(u: Tensor, A: Tensor, P: Tensor, c0: Tensor | nul
       gradFunc: ([dcs, dhs], needs) => tidy(() => {
         const cp = shifted(c, cc0), hp = shifted(h, hh0);
         const r = step(cp, hp, uu, AA, PP);
-        const [lc, lh] = block2(r.J, dcs!, dhs!, true);
+        const [lc, lh] = solve2(r.J, dcs!, dhs!, true);
         const mc = valid ? where(valid, lc, 0) : lc, mh = valid ? where(valid, lh, 0) : lh;
         const g = lstmDiagInputGrads(mc, mh, cp, hp, r.s, PP);
         const red = (t: Tensor): Tensor => unsqueeze(sum(t, Array.from({ length: t.rank - 1 }, (_, i) => i)), 0);

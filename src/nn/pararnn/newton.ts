@@ -12,6 +12,10 @@ import { gruDiagInputGrads, gruDiagStep } from './gru-diag.js';
 /** Newton settings: at most `iterations` steps (ParaRNN's default 3), stopping early below `tol`. */
 export interface NewtonOptions {
   iterations?: number;
+  /** How each linearised system is solved: 'fused' (default; the linear-recurrence kernel, one
+   *  pass over time per lane) or 'parallel' (the associative prefix scan: log-depth in time, the
+   *  parallel reduction of ParaRNN; same result). */
+  solver?: 'fused' | 'parallel';
   /** Stop when max |h_t - f(h_{t-1}, x_t)| ≤ tol (0 = always run every iteration). */
   tol?: number;
   /** Receives max |residual| after each iteration (the first entry: the initial guess). */
@@ -38,6 +42,8 @@ function shifted(h: Tensor, h0: Tensor | null): Tensor {
 export function newtonGruDiag(u: Tensor, A: Tensor, h0: Tensor | null, valid: Tensor | null, opts: NewtonOptions = {}): Tensor {
   const K = opts.iterations ?? 3;
   const tol = opts.tol ?? 0;
+  const solver = opts.solver ?? 'fused';
+  if (solver !== 'fused' && solver !== 'parallel') throw new ArgumentError('ParaGRU', `solver must be fused or parallel, got '${String(solver)}'`);
   if (!Number.isInteger(K) || K < 1) throw new ArgumentError('ParaGRU', `iterations must be a positive integer, got ${String(K)}`);
   if (!(tol >= 0)) throw new ArgumentError('ParaGRU', `tol must be >= 0, got ${String(tol)}`);
   const step = (hPrev: Tensor, uu: Tensor, AA: Tensor): { f: Tensor; J: Tensor } => {
@@ -58,7 +64,7 @@ export function newtonGruDiag(u: Tensor, A: Tensor, h0: Tensor | null, valid: Te
         const r = sub(f, h);
         residuals.push(max(abs(r)).item());
         if (k === K || residuals.at(-1)! <= tol) return null;
-        return add(h, linearRecurrence(J, r));
+        return add(h, linearRecurrence(J, r, { impl: solver === 'parallel' ? 'associative' : 'fused' }));
       });
       if (!next) break;
       dispose(h);
@@ -74,7 +80,7 @@ export function newtonGruDiag(u: Tensor, A: Tensor, h0: Tensor | null, valid: Te
         const T = h.shape[0]!;
         // a_t = J_{t+1}, and nothing after the last step.
         const aNext = T === 1 ? zeros(J.shape, { dtype: J.dtype }) : concat([narrow(J, 0, 1, T - 1), zeros([1, ...J.shape.slice(1)], { dtype: J.dtype })], 0);
-        const lambda = linearRecurrence(aNext, dh!, { reverse: true });
+        const lambda = linearRecurrence(aNext, dh!, { reverse: true, impl: solver === 'parallel' ? 'associative' : 'fused' });
         const lam = valid ? where(valid, lambda, 0) : lambda;
         const g = gruDiagInputGrads(lam, hPrev, s, AA);
         const du = concat(g.du, -1);
