@@ -8,14 +8,8 @@ import type { Combine } from '../../scan/associative.js';
 import { dispose, tidy } from '../../tensor/scope.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { lstmDiagInputGrads, lstmDiagStep } from './lstm-diag.js';
+import { shifted } from './newton.js';
 import type { NewtonOptions } from './newton.js';
-
-/** All x_{t-1}: x0 (or zeros) followed by x_0..x_{T-2}. */
-function shifted(x: Tensor, x0: Tensor | null): Tensor {
-  const T = x.shape[0]!;
-  const first = unsqueeze(x0 ?? zeros(x.shape.slice(1), { dtype: x.dtype }), 0);
-  return T === 1 ? first : concat([first, narrow(x, 0, 0, T - 1)], 0);
-}
 
 /**
  * The 2×2 block linear recurrence per unit, x_t = M_t x_{t-1} + r_t (x = (x1, x2)), in float64 on

@@ -23,7 +23,7 @@ export interface NewtonOptions {
 }
 
 /** All h_{t-1}: h0 (or zeros) followed by h_0..h_{T-2}. */
-function shifted(h: Tensor, h0: Tensor | null): Tensor {
+export function shifted(h: Tensor, h0: Tensor | null): Tensor {
   const T = h.shape[0]!;
   const first = unsqueeze(h0 ?? zeros(h.shape.slice(1), { dtype: h.dtype }), 0);
   return T === 1 ? first : concat([first, narrow(h, 0, 0, T - 1)], 0);
