@@ -6,7 +6,7 @@ import { adamRange, binaryRows, copyRows, unaryRange } from './elementwise';
 import { argmax, castF32I32, cumsum, gather, indexAdd, indexSelect, scatterAdd, scatterRows, whereRows } from './gather';
 import { conv1dDwRows, conv1dDxRows, conv1dRows } from './conv';
 import { cellBackward, cellForward } from './cells';
-import { linearScanBackCols, linearScanCols } from './scan';
+import { block2ScanCols, linearScanBackCols, linearScanCols } from './scan';
 import { normBackwardCols, normBackwardRows, normRows, reduceCols, reduceRows, softmaxRows } from './rows';
 
 export { gemmCols, packFull, packedBytes, GEMM_SCRATCH, adamRange, unaryRange, binaryRows, copyRows, reduceRows, reduceCols, softmaxRows, normRows, normBackwardRows, normBackwardCols };
@@ -67,6 +67,8 @@ export function task(d: usize, tid: i32, nth: i32): void {
       load<i32>(d, 32) != 0, lo * 4, min(hi * 4, load<i32>(d, 28))); break;
     case 27: linearScanBackCols(load<u32>(d, 8), load<u32>(d, 12), load<u32>(d, 16), load<u32>(d, 20), load<u32>(d, 36), load<u32>(d, 40),
       load<u32>(d, 44), load<i32>(d, 24), load<i32>(d, 28), load<i32>(d, 32) != 0, lo * 4, min(hi * 4, load<i32>(d, 28))); break;
+    case 28: block2ScanCols(load<u32>(d, 36), load<u32>(d, 40), load<u32>(d, 44), load<u32>(d, 48), load<u32>(d, 52), load<u32>(d, 56),
+      load<u32>(d, 60), load<u32>(d, 64), load<i32>(d, 24), load<i32>(d, 28), load<i32>(d, 32) != 0, lo * 4, min(hi * 4, load<i32>(d, 28))); break;
     default: break;
   }
 }

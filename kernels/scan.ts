@@ -57,3 +57,53 @@ export function linearScanBackCols(a: usize, h0: usize, h: usize, dh: usize, da:
     if (dh0 != 0) store<f32>(dh0 + <usize>n * 4, carry);
   }
 }
+
+/** 2×2 block recurrence for lanes [n0, n1) (see Block2ScanArgs in src/backend/types.ts). */
+export function block2ScanCols(m11: usize, m12: usize, m21: usize, m22: usize, r1: usize, r2: usize, x1: usize, x2: usize,
+  T: i32, N: i32, transposeNext: bool, n0: i32, n1: i32): void {
+  let n = n0;
+  for (; n + 4 <= n1; n += 4) {
+    let s1 = f32x4.splat(0), s2 = f32x4.splat(0);
+    for (let i = 0; i < T; i++) {
+      const t = transposeNext ? T - 1 - i : i;
+      const o = (<usize>t * N + n) * 4;
+      let u1 = f32x4.splat(0), u2 = f32x4.splat(0);
+      if (transposeNext) {
+        if (t + 1 < T) {
+          const j = o + <usize>N * 4;
+          u1 = f32x4.add(f32x4.mul(v128.load(m11 + j), s1), f32x4.mul(v128.load(m21 + j), s2));
+          u2 = f32x4.add(f32x4.mul(v128.load(m12 + j), s1), f32x4.mul(v128.load(m22 + j), s2));
+        }
+      } else {
+        u1 = f32x4.add(f32x4.mul(v128.load(m11 + o), s1), f32x4.mul(v128.load(m12 + o), s2));
+        u2 = f32x4.add(f32x4.mul(v128.load(m21 + o), s1), f32x4.mul(v128.load(m22 + o), s2));
+      }
+      s1 = f32x4.add(u1, v128.load(r1 + o));
+      s2 = f32x4.add(u2, v128.load(r2 + o));
+      v128.store(x1 + o, s1);
+      v128.store(x2 + o, s2);
+    }
+  }
+  for (; n < n1; n++) {
+    let s1: f32 = 0, s2: f32 = 0;
+    for (let i = 0; i < T; i++) {
+      const t = transposeNext ? T - 1 - i : i;
+      const o = (<usize>t * N + n) * 4;
+      let u1: f32 = 0, u2: f32 = 0;
+      if (transposeNext) {
+        if (t + 1 < T) {
+          const j = o + <usize>N * 4;
+          u1 = load<f32>(m11 + j) * s1 + load<f32>(m21 + j) * s2;
+          u2 = load<f32>(m12 + j) * s1 + load<f32>(m22 + j) * s2;
+        }
+      } else {
+        u1 = load<f32>(m11 + o) * s1 + load<f32>(m12 + o) * s2;
+        u2 = load<f32>(m21 + o) * s1 + load<f32>(m22 + o) * s2;
+      }
+      s1 = u1 + load<f32>(r1 + o);
+      s2 = u2 + load<f32>(r2 + o);
+      store<f32>(x1 + o, s1);
+      store<f32>(x2 + o, s2);
+    }
+  }
+}

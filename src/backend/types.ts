@@ -127,6 +127,16 @@ export interface LinearScanArgs {
 }
 
 /**
+ * Per lane (N lanes, time-major [T, N] buffers) the 2×2 block recurrence x_t = M_t x_{t-1} + r_t,
+ * M_t = [[m11, m12], [m21, m22]], x = (x1, x2), from zero; or with `transposeNext` the adjoint
+ * x_t = r_t + M_{t+1}ᵀ x_{t+1} from the last step back (nothing after the last).
+ */
+export interface Block2ScanArgs {
+  T: number; N: number; transposeNext: boolean;
+  m11: Buffer; m12: Buffer; m21: Buffer; m22: Buffer; r1: Buffer; r2: Buffer;
+}
+
+/**
  * The kernel set every backend provides. Kernels write into buffers allocated by the caller, so
  * a backend can reuse memory; they never allocate tensors themselves. `ref` implements all of it
  * in plain TypeScript and is the specification the conformance suite compares others against.
@@ -213,6 +223,8 @@ export interface Backend {
    * and d(h0) = a_first ⊙ g_first into `dh0` when not null. Reads the forward output `h`.
    */
   linearScanBackward(args: LinearScanArgs, h: Buffer, dh: Buffer, da: Buffer, db: Buffer, dh0: Buffer | null): void;
+  /** 2×2 block linear recurrence into x1, x2 [T, N] (see Block2ScanArgs). */
+  block2Scan(args: Block2ScanArgs, x1: Buffer, x2: Buffer): void;
   /** Pointwise forward of one recurrent step (see CellStepArgs). */
   cellForward(kind: CellKind, args: CellStepArgs): void;
   /** Pointwise backward of one recurrent step (see CellBackwardArgs). */

@@ -8,7 +8,7 @@ import { layerNormBackwardKernel, layerNormKernel, rmsNormBackwardKernel, rmsNor
 import { gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } from './indexing.js';
 import { conv1dBackwardKernel, conv1dKernel } from './conv.js';
 import { cellBackwardRef, cellForwardRef } from './cells.js';
-import { linearScanBackwardRef, linearScanRef } from './scan.js';
+import { block2ScanRef, linearScanBackwardRef, linearScanRef } from './scan.js';
 
 /**
  * Creates the reference backend: every kernel as plain TypeScript loops over typed arrays,
@@ -61,6 +61,7 @@ export function createRefBackend(): Backend {
     conv1dBackward: (x, w, dy, dx, dw, db, a) =>
       conv1dBackwardKernel(arr(x), arr(w), arr(dy), dx ? arr(dx) : null, dw ? arr(dw) : null, db ? arr(db) : null, a),
     linearScan: linearScanRef,
+    block2Scan: block2ScanRef,
     linearScanBackward: linearScanBackwardRef,
     cellForward: cellForwardRef,
     cellBackward: cellBackwardRef,

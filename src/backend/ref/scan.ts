@@ -1,4 +1,4 @@
-import type { Buffer, LinearScanArgs } from '../types.js';
+import type { Block2ScanArgs, Buffer, LinearScanArgs } from '../types.js';
 import { arr } from './buffer.js';
 
 /** Reference linear recurrence h_t = a_t h_{t-1} + b_t (float64 arithmetic per element). */
@@ -35,5 +35,33 @@ export function linearScanBackwardRef(x: LinearScanArgs, hBuf: Buffer, dhBuf: Bu
       carry = a[i]! * g;
     }
     if (dh0) dh0[n] = carry;
+  }
+}
+
+/** Reference 2×2 block recurrence (float64 arithmetic per lane). */
+export function block2ScanRef(x: Block2ScanArgs, x1Buf: Buffer, x2Buf: Buffer): void {
+  const { T, N, transposeNext } = x;
+  const a = arr(x.m11), b = arr(x.m12), c = arr(x.m21), d = arr(x.m22), p = arr(x.r1), q = arr(x.r2);
+  const x1 = arr(x1Buf), x2 = arr(x2Buf);
+  for (let n = 0; n < N; n++) {
+    let s1 = 0, s2 = 0;
+    for (let i = 0; i < T; i++) {
+      const t = transposeNext ? T - 1 - i : i;
+      const k = t * N + n;
+      let n1: number, n2: number;
+      if (transposeNext) {
+        // Mᵀ of the next step: [[m11, m21], [m12, m22]]
+        const j = k + N;
+        n1 = t + 1 < T ? a[j]! * s1 + c[j]! * s2 : 0;
+        n2 = t + 1 < T ? b[j]! * s1 + d[j]! * s2 : 0;
+      } else {
+        n1 = a[k]! * s1 + b[k]! * s2;
+        n2 = c[k]! * s1 + d[k]! * s2;
+      }
+      s1 = n1 + p[k]!;
+      s2 = n2 + q[k]!;
+      x1[k] = s1;
+      x2[k] = s2;
+    }
   }
 }

@@ -259,6 +259,14 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
       run(x.T * x.N, MIN_ELEMS_PER_THREAD);
     },
 
+    block2Scan(x, x1, x2): void {
+      if (!isF32(x.m11, x.m12, x.m21, x.m22, x.r1, x.r2, x1, x2)) return ref.block2Scan(x, x1, x2);
+      // words 2-5 unused; the buffers follow at byte 36
+      put(Task.Block2Scan, Math.ceil(x.N / 4), 0, 0, 0, 0, x.T, x.N, x.transposeNext ? 1 : 0,
+        ptr(x.m11), ptr(x.m12), ptr(x.m21), ptr(x.m22), ptr(x.r1), ptr(x.r2), ptr(x1), ptr(x2));
+      run(x.T * x.N * 4, MIN_ELEMS_PER_THREAD);
+    },
+
     cellBackward(kind, a): void {
       const code = NATIVE_CELLS.indexOf(kind);
       if (code < 0 || a.param || a.hidden % 4 !== 0 || !isF32(a.h, a.cache, a.dh, a.dgx) || (a.mask && a.mask.dtype !== 'float32')) return ref.cellBackward(kind, a);

@@ -2,7 +2,9 @@ import { customGrad } from '../../autodiff/grad.js';
 import { abs, add, maximum, mul, sub, where } from '../../ops/elementwise.js';
 import { concat, narrow, squeeze, unsqueeze } from '../../ops/movement.js';
 import { max, sum } from '../../ops/reduce.js';
-import { tensor, zeros, zerosLike } from '../../ops/creation.js';
+import { zeros, zerosLike } from '../../ops/creation.js';
+import { empty } from '../../ops/util.js';
+import type { Buffer } from '../../backend/types.js';
 import { associativeScan } from '../../scan/associative.js';
 import type { Combine } from '../../scan/associative.js';
 import { dispose, tidy } from '../../tensor/scope.js';
@@ -12,38 +14,17 @@ import { shifted } from './newton.js';
 import type { NewtonOptions } from './newton.js';
 
 /**
- * The 2×2 block linear recurrence per unit, x_t = M_t x_{t-1} + r_t (x = (x1, x2)), in float64 on
- * the host, lanes independent. `transposeNext` solves the adjoint instead: x_t = r_t + M_{t+1}ᵀ x_{t+1}
- * from the last step to the first. Returns the two components.
+ * The 2×2 block linear recurrence per unit, x_t = M_t x_{t-1} + r_t (x = (x1, x2)), one backend
+ * kernel pass (lanes independent, `block2Scan`). `transposeNext` solves the adjoint instead:
+ * x_t = r_t + M_{t+1}ᵀ x_{t+1} from the last step to the first. Returns the two components.
  */
 function block2(m: Tensor[], r1: Tensor, r2: Tensor, transposeNext: boolean): [Tensor, Tensor] {
-  const [T] = r1.shape as [number];
-  const N = r1.size / T;
-  const [a, b, c, d] = m.map((t) => t.data());
-  const p = r1.data(), q = r2.data();
-  const x1 = new Float64Array(T * N), x2 = new Float64Array(T * N);
-  for (let n = 0; n < N; n++) {
-    let s1 = 0, s2 = 0;
-    for (let i = 0; i < T; i++) {
-      const t = transposeNext ? T - 1 - i : i;
-      const k = t * N + n;
-      if (transposeNext) {
-        // M_{t+1}ᵀ (s1, s2): [[a, c], [b, d]] of the next step
-        const j = k + N;
-        const n1 = t + 1 < T ? a![j]! * s1 + c![j]! * s2 : 0;
-        const n2 = t + 1 < T ? b![j]! * s1 + d![j]! * s2 : 0;
-        s1 = p[k]! + n1;
-        s2 = q[k]! + n2;
-      } else {
-        const n1 = a![k]! * s1 + b![k]! * s2, n2 = c![k]! * s1 + d![k]! * s2;
-        s1 = n1 + p[k]!;
-        s2 = n2 + q[k]!;
-      }
-      x1[k] = s1;
-      x2[k] = s2;
-    }
-  }
-  return [tensor(x1, r1.shape, { dtype: r1.dtype }), tensor(x2, r1.shape, { dtype: r1.dtype })];
+  const T = r1.shape[0]!;
+  const be = r1.backend;
+  const x1 = empty(r1.shape, r1.dtype, be), x2 = empty(r1.shape, r1.dtype, be);
+  const [m11, m12, m21, m22] = m.map((t) => t.buffer) as [Buffer, Buffer, Buffer, Buffer];
+  be.block2Scan({ T, N: r1.size / T, transposeNext, m11, m12, m21, m22, r1: r1.buffer, r2: r2.buffer }, x1.buffer, x2.buffer);
+  return [x1, x2];
 }
 
 /** The 2×2-block linear-recurrence combine on (m11, m12, m21, m22, v1, v2): (M₂M₁, M₂v₁ + v₂). */
