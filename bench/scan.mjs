@@ -85,7 +85,7 @@ for (const T of Ts) {
   for (const kind of ['lru', 's4d']) {
     if (!only.includes(kind)) continue;
     const x = rc.randn([4, T, 64], { rng });
-    for (const impl of kind === 'lru' ? ['scan', 'conv', 'sequential'] : ['conv', 'scan']) {
+    for (const impl of kind === 'lru' ? ['fused', 'scan', 'conv', 'sequential'] : ['conv', 'fused', 'scan']) {
       const m = new rc.nn.SSM({ kind, inputSize: 64, hiddenSize: 64, stateSize: 32, impl, rng: new rc.Rng(1) });
       bench(`${kind.toUpperCase()} H=64 N=32 B=4`, impl, T, trainStep(m, x, (v) => m.forward(v).output));
     }

@@ -32,7 +32,7 @@ for (const kind of ['s4d', 'lru'] as const) {
         const rng = new Rng(T);
         const x = randn([B, T, 3], { rng, dtype: 'float64' }), dy = randn([B, T, 4], { rng, dtype: 'float64' });
         const spec = everything(make(kind, 'sequential'), x, dy, lengths ? [...lengths] : undefined);
-        for (const impl of ['conv', 'scan'] as const) {
+        for (const impl of ['conv', 'fused', 'scan'] as const) {
           const got = everything(make(kind, impl), x, dy, lengths ? [...lengths] : undefined);
           assertClose(got.y, spec.y, 1e-9, 1e-9, `${impl} y`);
           got.g.forEach((g, i) => assertClose(g, spec.g[i]!, 1e-8, 1e-8, `${impl} grad ${i}`));

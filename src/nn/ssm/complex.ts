@@ -1,4 +1,7 @@
-import { add, mul, sub, where } from '../../ops/elementwise.js';
+import { add, mul, neg, sub, where } from '../../ops/elementwise.js';
+import { zerosLike } from '../../ops/creation.js';
+import { empty } from '../../ops/util.js';
+import { customGrad } from '../../autodiff/grad.js';
 import { broadcastTo, concat, narrow, squeeze, unsqueeze } from '../../ops/movement.js';
 import { associativeScan } from '../../scan/associative.js';
 import type { Combine } from '../../scan/associative.js';
@@ -25,7 +28,7 @@ export const complexCombine: Combine = ([ar1, ai1, br1, bi1], [ar2, ai2, br2, bi
  * to one step's shape), x0 optional. `valid` [T, ...] (1/0, broadcastable) freezes the state where
  * 0. 'scan' runs the associative scan, 'sequential' the loop (the spec). Returns every x_t.
  */
-export function complexRecurrence(a: Complex, b: Complex, opts: { impl: 'scan' | 'sequential'; x0?: Complex | null; valid?: Tensor | null }): Complex {
+export function complexRecurrence(a: Complex, b: Complex, opts: { impl: 'fused' | 'scan' | 'sequential'; x0?: Complex | null; valid?: Tensor | null }): Complex {
   const T = b.re.shape[0]!;
   const shape = b.re.shape;
   let aRe = broadcastTo(unsqueeze(a.re, 0), shape), aIm = broadcastTo(unsqueeze(a.im, 0), shape);
@@ -54,6 +57,38 @@ export function complexRecurrence(a: Complex, b: Complex, opts: { impl: 'scan' |
     bRe = put(bRe, add(first(bRe), ax.re));
     bIm = put(bIm, add(first(bIm), ax.im));
   }
+  if (opts.impl === 'fused') return fusedComplex(aRe, aIm, bRe, bIm);
   const [, , xr, xi] = associativeScan(complexCombine, [aRe, aIm, bRe, bIm]) as Tensor[];
   return { re: xr!, im: xi! };
+}
+
+/**
+ * One kernel pass: a complex multiply is the 2×2 block [[a_re, -a_im], [a_im, a_re]], so the
+ * recurrence is `block2Scan`; the backward solves the adjoint with the transposed blocks and
+ * forms da from it in closed form. All inputs [T, ...].
+ */
+function fusedComplex(aRe: Tensor, aIm: Tensor, bRe: Tensor, bIm: Tensor): Complex {
+  const T = aRe.shape[0]!;
+  const N = aRe.size / T;
+  const be = aRe.backend;
+  const run = customGrad('complexRecurrence', (ar: Tensor, ai: Tensor, br: Tensor, bi: Tensor) => {
+    const nai = neg(ai);
+    const xr = empty(ar.shape, ar.dtype, be), xi = empty(ar.shape, ar.dtype, be);
+    const blocks = { m11: ar.buffer, m12: nai.buffer, m21: ai.buffer, m22: ar.buffer };
+    be.block2Scan({ T, N, transposeNext: false, ...blocks, r1: br.buffer, r2: bi.buffer }, xr.buffer, xi.buffer);
+    return {
+      value: [xr, xi],
+      save: [nai],
+      gradFunc: ([dxr, dxi]) => {
+        const lr = empty(ar.shape, ar.dtype, be), li = empty(ar.shape, ar.dtype, be);
+        be.block2Scan({ T, N, transposeNext: true, ...blocks, r1: dxr!.buffer, r2: dxi!.buffer }, lr.buffer, li.buffer);
+        // x_{t-1} (zero before the first step)
+        const prev = (x: Tensor): Tensor => (T === 1 ? zerosLike(x) : concat([zerosLike(narrow(x, 0, 0, 1)), narrow(x, 0, 0, T - 1)], 0));
+        const pr = prev(xr), pi = prev(xi);
+        return [add(mul(lr, pr), mul(li, pi)), sub(mul(li, pr), mul(lr, pi)), lr, li];
+      },
+    };
+  });
+  const [re, im] = run(aRe, aIm, bRe, bIm) as Tensor[];
+  return { re: re!, im: im! };
 }

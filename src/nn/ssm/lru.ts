@@ -70,7 +70,7 @@ export class LRUKernel extends Module {
 
   /** u [T, B, H] → y [T, B, H] and the final state [B, N] (recurrent forms). */
   forward(u: Tensor, impl: SSMImpl, valid: Tensor | null, state: Complex | null): { y: Tensor; state: Complex | null } {
-    if (impl !== 'conv' && impl !== 'scan' && impl !== 'sequential') throw new ArgumentError('LRU', `impl must be conv, scan or sequential, got '${String(impl)}'`);
+    if (impl !== 'conv' && impl !== 'fused' && impl !== 'scan' && impl !== 'sequential') throw new ArgumentError('LRU', `impl must be conv, fused, scan or sequential, got '${String(impl)}'`);
     const v = this.input(u); // [T, B, N]
     const T = u.shape[0]!;
     if (impl === 'conv' && !state) {
@@ -86,7 +86,7 @@ export class LRUKernel extends Module {
       return { y: this.output(x, u), state: null };
     }
     const { lam } = this.lambda();
-    const x = complexRecurrence(lam, v, { impl: impl === 'sequential' ? 'sequential' : 'scan', x0: state, valid: valid ?? null });
+    const x = complexRecurrence(lam, v, { impl: impl === 'conv' ? 'fused' : impl, x0: state, valid: valid ?? null });
     return { y: this.output(x, u), state: { re: lastStep(x.re, T), im: lastStep(x.im, T) } };
   }
 

@@ -84,7 +84,7 @@ export class LSSLKernel extends Module {
 
   /** u [T, B, H] → y [T, B, H]; the recurrent form also returns the final state [B, H, N]. */
   forward(u: Tensor, impl: SSMImpl, valid: Tensor | null, state: { re: Tensor } | null): { y: Tensor; state: { re: Tensor; im: Tensor } | null } {
-    if (impl === 'scan') throw new ArgumentError('LSSL', "has a dense state matrix: use impl 'conv' or 'sequential' (no 'scan')");
+    if (impl === 'scan' || impl === 'fused') throw new ArgumentError('LSSL', "has a dense state matrix: use impl 'conv' or 'sequential'");
     if (impl === 'conv' && !state) {
       const T = u.shape[0]!;
       const y = causalConv(transpose(transpose(u, 0, 1), 1, 2), this.kernel(T));

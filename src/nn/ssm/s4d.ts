@@ -12,8 +12,11 @@ import { causalConv } from './causal-conv.js';
 import { cmul, complexRecurrence } from './complex.js';
 import type { Complex } from './complex.js';
 
-/** How an LTI state-space layer runs over a sequence: FFT convolution, parallel scan or the loop. */
-export type SSMImpl = 'conv' | 'scan' | 'sequential';
+/**
+ * How an LTI state-space layer runs over a sequence: FFT convolution, one fused recurrence kernel
+ * pass, the parallel (associative) scan, or the loop through the tape (the spec).
+ */
+export type SSMImpl = 'conv' | 'fused' | 'scan' | 'sequential';
 
 /**
  * S4D (Gu et al. 2022), the diagonal S4 — also the diagonal linear RNN (DLR) view: H independent
@@ -76,10 +79,10 @@ export class S4DKernel extends Module {
       const y = causalConv(transpose(transpose(u, 0, 1), 1, 2), this.kernel(T)); // [B, H, T]
       return { y: add(transpose(transpose(y, 1, 2), 0, 1), mul(u, this.D)), state: null };
     }
-    if (impl !== 'conv' && impl !== 'scan' && impl !== 'sequential') throw new ArgumentError('S4D', `impl must be conv, scan or sequential, got '${String(impl)}'`);
+    if (impl !== 'conv' && impl !== 'fused' && impl !== 'scan' && impl !== 'sequential') throw new ArgumentError('S4D', `impl must be conv, fused, scan or sequential, got '${String(impl)}'`);
     const { a, bb } = this.discretize();
     const uu = unsqueeze(u, -1); // [T, B, H, 1]
-    const x = complexRecurrence(a, { re: mul(bb.re, uu), im: mul(bb.im, uu) }, { impl: impl === 'sequential' ? 'sequential' : 'scan', x0: state, valid: valid ? unsqueeze(valid, -1) : null });
+    const x = complexRecurrence(a, { re: mul(bb.re, uu), im: mul(bb.im, uu) }, { impl: impl === 'conv' ? 'fused' : impl, x0: state, valid: valid ? unsqueeze(valid, -1) : null });
     const y = sum(sub(mul(x.re, this.C_re), mul(x.im, this.C_im)), -1);
     const T = u.shape[0]!;
     return { y: add(y, mul(u, this.D)), state: { re: lastStep(x.re, T), im: lastStep(x.im, T) } };

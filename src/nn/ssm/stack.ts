@@ -92,8 +92,8 @@ export class SSM extends Module {
     this.stateSize = int('stateSize', opts.stateSize ?? 32);
     this.numLayers = int('numLayers', opts.numLayers ?? 1);
     this.impl = opts.impl ?? (this.kind === 'lru' ? 'scan' : 'conv');
-    if (!['conv', 'scan', 'sequential'].includes(this.impl)) throw new ArgumentError(op, `impl must be conv, scan or sequential, got '${String(this.impl)}'`);
-    if (this.kind === 'lssl' && this.impl === 'scan') throw new ArgumentError(op, "lssl has a dense state matrix: use impl 'conv' or 'sequential'");
+    if (!['conv', 'fused', 'scan', 'sequential'].includes(this.impl)) throw new ArgumentError(op, `impl must be conv, fused, scan or sequential, got '${String(this.impl)}'`);
+    if (this.kind === 'lssl' && (this.impl === 'scan' || this.impl === 'fused')) throw new ArgumentError(op, "lssl has a dense state matrix: use impl 'conv' or 'sequential'");
     this.dropoutP = dropoutRate(op, opts.dropout);
     this.rng = opts.rng ?? globalGenerator();
     const o = { rng: this.rng, ...(opts.dtype ? { dtype: opts.dtype } : {}) };
@@ -115,7 +115,7 @@ export class SSM extends Module {
       const prev = stateAt(state, l);
       // A carried state needs a recurrent form (the convolution starts from zero). Ragged lengths
       // do not: the convolution is causal, so padding never reaches a valid step.
-      const impl = this.impl === 'conv' && prev ? (this.kind === 'lssl' ? 'sequential' : 'scan') : this.impl;
+      const impl = this.impl === 'conv' && prev ? (this.kind === 'lssl' ? 'sequential' : 'fused') : this.impl;
       const r = blk.kernel.forward(blk.norm.forward(seq), impl, valid, prev);
       seq = blk.mix(seq, r.y);
       hs.push(lastValid(seq, lengths));
