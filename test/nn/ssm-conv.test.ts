@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { randn } from '../../src/ops/creation.js';
+import { rand, randn } from '../../src/ops/creation.js';
 import { mul } from '../../src/ops/elementwise.js';
 import { sum } from '../../src/ops/reduce.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { ArgumentError, ShapeError } from '../../src/errors.js';
 import { causalConv } from '../../src/nn/ssm/causal-conv.js';
 import { fft } from '../../src/nn/ssm/fft.js';
+import { diagonalKernel } from '../../src/nn/ssm/vandermonde.js';
 import { assertClose, assertGradcheck } from '../helpers.js';
 
 test('fft: forward then inverse is the identity; a delta has a flat spectrum', () => {
@@ -44,4 +45,23 @@ test('causalConv gradcheck (float64) for u and K', () => {
 test('causalConv bad input', () => {
   assert.throws(() => causalConv(randn([2, 3, 4]), randn([3, 5])), ShapeError);
   assert.throws(() => causalConv(randn([2, 3, 4]), randn([3, 4], { dtype: 'float64' })), ArgumentError);
+});
+
+test('diagonalKernel equals Re(Σ w e^{kz}) and passes gradcheck (float64)', () => {
+  const rng = new Rng(4);
+  const [wr, wi] = [randn([2, 3], { rng, dtype: 'float64' }), randn([2, 3], { rng, dtype: 'float64' })];
+  const [zr, zi] = [mul(rand([2, 3], { rng, dtype: 'float64' }), -0.5), randn([2, 3], { rng, dtype: 'float64' })];
+  const T = 6;
+  const K = diagonalKernel(wr, wi, zr, zi, T).data();
+  const [a, b, c, d] = [wr, wi, zr, zi].map((t) => t.data());
+  for (let h = 0; h < 2; h++) for (let k = 0; k < T; k++) {
+    let s = 0;
+    for (let n = 0; n < 3; n++) {
+      const i = h * 3 + n, m = Math.exp(k * c[i]!), ang = k * d[i]!;
+      s += a[i]! * m * Math.cos(ang) - b[i]! * m * Math.sin(ang);
+    }
+    assert.ok(Math.abs(K[h * T + k]! - s) < 1e-12, `K[${h},${k}]`);
+  }
+  const w = randn([2, T], { rng, dtype: 'float64' });
+  assertGradcheck((p, q, r, s) => sum(mul(diagonalKernel(p!, q!, r!, s!, T), w)), [wr, wi, zr, zi]);
 });

@@ -9,6 +9,7 @@ import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { causalConv } from './causal-conv.js';
+import { diagonalKernel } from './vandermonde.js';
 import { cmul, complexRecurrence } from './complex.js';
 import type { Complex } from './complex.js';
 
@@ -66,10 +67,7 @@ export class S4DKernel extends Module {
   kernel(T: number): Tensor {
     const { bb, dl } = this.discretize();
     const cb = cmul({ re: this.C_re, im: this.C_im }, bb);
-    const k = arange(0, T, 1, { dtype: this.D.dtype }); // [T]
-    const mag = exp(mul(unsqueeze(dl.re, -1), k)); // [H, N, T]
-    const ang = mul(unsqueeze(dl.im, -1), k);
-    return sum(mul(mag, sub(mul(unsqueeze(cb.re, -1), cos(ang)), mul(unsqueeze(cb.im, -1), sin(ang)))), 1);
+    return diagonalKernel(cb.re, cb.im, dl.re, dl.im, T);
   }
 
   /** u [T, B, H] → y [T, B, H] and (for the recurrent forms) the final complex state [B, H, N]. */
