@@ -4,6 +4,7 @@ import type { RecurrentOptions } from '../nn/rnn/layer.js';
 import { Aaren } from '../nn/aaren/layer.js';
 import { ParaGRU, ParaLSTM } from '../nn/pararnn/layer.js';
 import { SSM } from '../nn/ssm/stack.js';
+import { Mamba } from '../nn/mamba/mamba.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -58,6 +59,14 @@ const SPECS: CellSpec[] = [
   {
     name: 'lssl', description: 'LSSL: dense HiPPO-LegT state-space blocks (bilinear), learned step, trained as an FFT convolution',
     create: (o) => ssm('lssl', o),
+  },
+  {
+    name: 'mamba', description: 'Mamba (selective SSM; mamba_ssm names): input-dependent diagonal recurrence in one fused kernel',
+    create: (o) => {
+      if (o.bidirectional || (o.heads ?? 1) > 1) throw new ArgumentError('model mamba', 'supports neither bidirectional nor heads');
+      return new Mamba({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, dropout: o.dropout ?? 0,
+        ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
+    },
   },
   {
     name: 'aaren', description: 'Aaren: attention as an RNN (learned query per head, parallel prefix scan, O(1) streaming)',

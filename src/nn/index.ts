@@ -11,3 +11,5 @@ export { ParaGRU, ParaLSTM } from './pararnn/index.js';
 export type { ParaGRUOptions, ParaLSTMOptions, NewtonOptions } from './pararnn/index.js';
 export { SSM, causalConv } from './ssm/index.js';
 export type { SSMOptions, SSMState, SSMImpl } from './ssm/index.js';
+export { Mamba, selectiveScan } from './mamba/index.js';
+export type { MambaOptions, MambaState, SelectiveImpl } from './mamba/index.js';

@@ -1,0 +1,197 @@
+import { ArgumentError, ShapeError, fmtShape } from '../../errors.js';
+import { add, exp, mul, neg, silu, softplus, where } from '../../ops/elementwise.js';
+import { tensor, zeros } from '../../ops/creation.js';
+import { conv1d } from '../../ops/conv.js';
+import { concat, narrow, split, squeeze, stack, transpose, unsqueeze } from '../../ops/movement.js';
+import { dropout } from '../../ops/random.js';
+import { uniform } from '../init.js';
+import { Module } from '../module.js';
+import { ModuleList } from '../module-list.js';
+import { Linear, RMSNorm } from '../layers.js';
+import { checkLengths, dropoutRate, lastValid, lengthMask, positiveInt } from '../sequence-util.js';
+import { globalGenerator } from '../../tensor/rng.js';
+import type { Rng } from '../../tensor/rng.js';
+import type { DType } from '../../tensor/dtype.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { selectiveScan } from './selective-scan.js';
+import type { SelectiveImpl } from './selective-scan.js';
+
+/** Per-layer streaming state of a Mamba mixer: the last d_conv - 1 conv inputs and the SSM state. */
+export interface MambaMixerState { conv: Tensor; ssm: Tensor }
+
+/**
+ * The Mamba (Mamba-1) mixer with mamba_ssm's parameter names and shapes: in_proj → (x, z),
+ * depthwise causal conv1d + SiLU on x, x_proj → (dt, B, C), dt_proj + softplus → Δ, the selective
+ * scan with A = -exp(A_log), skip D, gate by SiLU(z), out_proj. x is time-major [T, B, d_model].
+ */
+export class MambaMixer extends Module {
+  readonly in_proj: Linear;
+  readonly conv1d_weight: Tensor;
+  readonly conv1d_bias: Tensor;
+  readonly x_proj: Linear;
+  readonly dt_proj: Linear;
+  readonly A_log: Tensor;
+  readonly D: Tensor;
+  readonly out_proj: Linear;
+  readonly dInner: number;
+  readonly dtRank: number;
+
+  constructor(readonly dModel: number, readonly dState: number, readonly dConv: number, expand: number, rng: Rng, dtype: DType | undefined) {
+    super();
+    const o = { rng, ...(dtype ? { dtype } : {}) };
+    const d = dtype ? { dtype } : {};
+    const di = expand * dModel;
+    this.dInner = di;
+    this.dtRank = Math.ceil(dModel / 16);
+    this.in_proj = this.registerModule('in_proj', new Linear(dModel, 2 * di, { ...o, bias: false }));
+    // conv1d as a child with PyTorch's keys conv1d.weight [d_inner, 1, d_conv] and conv1d.bias
+    const conv = new ConvParams(di, dConv, rng, dtype);
+    this.registerModule('conv1d', conv);
+    this.conv1d_weight = conv.weight;
+    this.conv1d_bias = conv.bias;
+    this.x_proj = this.registerModule('x_proj', new Linear(di, this.dtRank + 2 * dState, { ...o, bias: false }));
+    this.dt_proj = this.registerModule('dt_proj', new Linear(this.dtRank, di, o));
+    // mamba_ssm init: dt_proj weight U(±dt_rank^-1/2); bias = softplus⁻¹(dt), dt log-uniform in [1e-3, 0.1]
+    const dtBias = Array.from({ length: di }, () => {
+      const dt = Math.max(1e-4, Math.exp(Math.log(1e-3) + rng.uniform() * (Math.log(0.1) - Math.log(1e-3))));
+      return dt + Math.log(-Math.expm1(-dt));
+    });
+    const init = { weight: uniform([di, this.dtRank], -1 / Math.sqrt(this.dtRank), 1 / Math.sqrt(this.dtRank), o), bias: tensor(dtBias, [di], d) };
+    this.dt_proj.loadStateDict(init);
+    init.weight.dispose();
+    init.bias.dispose();
+    this.A_log = this.registerParameter('A_log', tensor(Array.from({ length: di * dState }, (_, i) => Math.log(1 + (i % dState))), [di, dState], d));
+    this.D = this.registerParameter('D', tensor(new Array<number>(di).fill(1), [di], d));
+    this.out_proj = this.registerModule('out_proj', new Linear(di, dModel, { ...o, bias: false }));
+  }
+
+  /** x [T, B, d_model] → y [T, B, d_model]; `valid` [T, B, 1] freezes the SSM state past each end. */
+  forward(x: Tensor, valid: Tensor | null, state: MambaMixerState | null, impl: SelectiveImpl): { y: Tensor; state: MambaMixerState } {
+    const B = x.shape[1]!;
+    const di = this.dInner, K = this.dConv;
+    const [xi, z] = split(this.in_proj.forward(x), 2, -1) as [Tensor, Tensor];
+    // Causal depthwise conv over time, continuing from the carried window.
+    const xb = transpose(transpose(xi, 0, 1), 1, 2); // [B, di, T]
+    const prev = state ? state.conv : zeros([B, di, K - 1], { dtype: x.dtype });
+    const xcat = K > 1 ? concat([prev, xb], 2) : xb;
+    const conv = conv1d(xcat, this.conv1d_weight, this.conv1d_bias, { groups: di });
+    const xc = silu(transpose(transpose(conv, 1, 2), 0, 1)); // [T, B, di]
+    const [dtr, Bm, Cm] = split(this.x_proj.forward(xc), [this.dtRank, this.dState, this.dState], -1) as [Tensor, Tensor, Tensor];
+    let delta = softplus(this.dt_proj.forward(dtr));
+    // Δ = 0 past a sequence's end: exp(0 · A) = 1 and no input, so the state stays as it was.
+    if (valid) delta = where(valid, delta, 0);
+    const A = neg(exp(this.A_log));
+    const r = selectiveScan(xc, delta, A, Bm, Cm, { impl, x0: state ? state.ssm : null });
+    const y = mul(add(r.y, mul(xc, this.D)), silu(z));
+    const L = xcat.shape[2]!;
+    return { y: this.out_proj.forward(y), state: { conv: K > 1 ? narrow(xcat, 2, L - (K - 1), K - 1) : prev, ssm: r.state } };
+  }
+}
+
+/** conv1d.weight [d_inner, 1, d_conv] and conv1d.bias [d_inner] (PyTorch Conv1d init). */
+class ConvParams extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  constructor(di: number, K: number, rng: Rng, dtype: DType | undefined) {
+    super();
+    const o = { rng, ...(dtype ? { dtype } : {}) };
+    const k = 1 / Math.sqrt(K);
+    this.weight = this.registerParameter('weight', uniform([di, 1, K], -k, k, o));
+    this.bias = this.registerParameter('bias', uniform([di], -k, k, o));
+  }
+}
+
+/** A pre-norm residual block: x + mixer(RMSNorm(x)) (mamba_ssm's Block). */
+class MambaBlock extends Module {
+  readonly norm: RMSNorm;
+  readonly mixer: MambaMixer;
+  constructor(d: number, dState: number, dConv: number, expand: number, rng: Rng, dtype: DType | undefined) {
+    super();
+    this.norm = this.registerModule('norm', new RMSNorm(d, dtype ? { dtype } : {}));
+    this.mixer = this.registerModule('mixer', new MambaMixer(d, dState, dConv, expand, rng, dtype));
+  }
+}
+
+/** Options of `Mamba`. */
+export interface MambaOptions {
+  inputSize: number;
+  /** d_model. */
+  hiddenSize: number;
+  numLayers?: number;
+  /** d_state (default 16), d_conv (4), expand (2), as mamba_ssm. */
+  stateSize?: number;
+  convSize?: number;
+  expand?: number;
+  /** 'fused' (default): the linear-recurrence kernel; 'scan': associative scan; 'sequential': the loop. */
+  impl?: SelectiveImpl;
+  dropout?: number;
+  rng?: Rng;
+  dtype?: DType;
+}
+
+/** State: last outputs h [L, B, d], conv windows [L, B, d_inner, d_conv-1], SSM states [L, B, d_inner, d_state]. */
+export type MambaState = { h: Tensor } & Record<string, Tensor>;
+
+/**
+ * A stack of Mamba blocks (pre-norm residual, mamba_ssm names: `layers.0.mixer.in_proj.weight`,
+ * `layers.0.mixer.A_log`, ...). Batch-first: forward(x [B, T, inputSize], state?, { lengths }) →
+ * output [B, T, d_model]; `step` streams one token with the conv window and SSM state.
+ */
+export class Mamba extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly impl: SelectiveImpl;
+  readonly inProj: Linear | null;
+  readonly layers: ModuleList<MambaBlock>;
+  readonly dropoutP: number;
+  private readonly rng: Rng;
+
+  constructor(opts: MambaOptions) {
+    super();
+    const op = 'Mamba';
+    this.inputSize = positiveInt(op, 'inputSize', opts.inputSize);
+    this.hiddenSize = positiveInt(op, 'hiddenSize', opts.hiddenSize);
+    this.numLayers = positiveInt(op, 'numLayers', opts.numLayers ?? 1);
+    const dState = positiveInt(op, 'stateSize', opts.stateSize ?? 16);
+    const dConv = positiveInt(op, 'convSize', opts.convSize ?? 4);
+    const expand = positiveInt(op, 'expand', opts.expand ?? 2);
+    this.impl = opts.impl ?? 'fused';
+    if (!['fused', 'scan', 'sequential'].includes(this.impl)) throw new ArgumentError(op, `impl must be fused, scan or sequential, got '${String(this.impl)}'`);
+    this.dropoutP = dropoutRate(op, opts.dropout);
+    this.rng = opts.rng ?? globalGenerator();
+    const o = { rng: this.rng, ...(opts.dtype ? { dtype: opts.dtype } : {}) };
+    this.inProj = this.inputSize !== this.hiddenSize ? this.registerModule('in_proj', new Linear(this.inputSize, this.hiddenSize, o)) : null;
+    this.layers = this.registerModule('layers', new ModuleList(Array.from({ length: this.numLayers },
+      () => new MambaBlock(this.hiddenSize, dState, dConv, expand, this.rng, opts.dtype))));
+  }
+
+  forward(x: Tensor, state?: MambaState | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: MambaState } {
+    const op = 'Mamba';
+    if (x.rank !== 3 || x.shape[2] !== this.inputSize) throw new ShapeError(op, `x must be [batch, time, ${this.inputSize}], got ${fmtShape(x.shape)}`);
+    const [B, T] = x.shape as [number, number];
+    const lengths = opts.lengths ? checkLengths(op, opts.lengths, B, T) : null;
+    const valid = lengths ? lengthMask(lengths, T, x.dtype) : null;
+    let seq = transpose(this.inProj ? this.inProj.forward(x) : x, 0, 1);
+    const hs: Tensor[] = [], convs: Tensor[] = [], ssms: Tensor[] = [];
+    this.layers.list.forEach((blk, l) => {
+      if (l > 0 && this.dropoutP > 0 && this.training) seq = dropout(seq, this.dropoutP, { rng: this.rng });
+      const prev = state && state.conv && state.ssm ? { conv: squeeze(narrow(state.conv, 0, l, 1), 0), ssm: squeeze(narrow(state.ssm, 0, l, 1), 0) } : null;
+      const r = blk.mixer.forward(blk.norm.forward(seq), valid, prev, this.impl);
+      seq = add(seq, r.y);
+      hs.push(lastValid(seq, lengths));
+      convs.push(r.state.conv);
+      ssms.push(r.state.ssm);
+    });
+    let out = transpose(seq, 0, 1);
+    if (valid) out = where(transpose(valid, 0, 1), out, 0);
+    return { output: out, state: { h: stack(hs, 0), conv: stack(convs, 0), ssm: stack(ssms, 0) } };
+  }
+
+  /** One streaming step: x [B, inputSize] → output [B, d_model]. */
+  step(x: Tensor, state?: MambaState | null): { output: Tensor; state: MambaState } {
+    if (x.rank !== 2 || x.shape[1] !== this.inputSize) throw new ShapeError('Mamba.step', `x must be [batch, ${this.inputSize}], got ${fmtShape(x.shape)}`);
+    const r = this.forward(unsqueeze(x, 1), state ?? null);
+    return { output: squeeze(r.output, 1), state: r.state };
+  }
+}
