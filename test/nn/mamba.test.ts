@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { rand, randn } from '../../src/ops/creation.js';
 import { mul } from '../../src/ops/elementwise.js';
@@ -11,6 +12,7 @@ import { ArgumentError, ShapeError } from '../../src/errors.js';
 import { Mamba, selectiveScan } from '../../src/nn/mamba/index.js';
 import type { SelectiveImpl } from '../../src/nn/mamba/index.js';
 import { assertClose, assertGradcheck } from '../helpers.js';
+import { loadSafetensors, readSafetensorsMetadata } from '../../src/io/tensors.js';
 
 describe('selective scan', () => {
   test('equals the reference loop of mamba_ssm (by hand, float64)', () => {
@@ -89,4 +91,25 @@ describe('Mamba', () => {
     assert.throws(() => new Mamba({ inputSize: 2, hiddenSize: 4, impl: 'cuda' as 'fused' }), ArgumentError);
     assert.throws(() => m.forward(randn([1, 5, 3], { dtype: 'float64' })), ShapeError);
   });
+});
+
+test('golden: one block equals the reference math of mamba_ssm written in PyTorch (outputs, input and every parameter gradient)', () => {
+  const bytes = readFileSync(new URL('../fixtures/mamba/mamba_block.safetensors', import.meta.url));
+  const f = loadSafetensors(bytes);
+  const meta = readSafetensorsMetadata(bytes);
+  const m = new Mamba({ inputSize: +meta.d_model!, hiddenSize: +meta.d_model!, stateSize: +meta.d_state!, convSize: +meta.d_conv!,
+    expand: +meta.expand!, rng: new Rng(0), dtype: 'float64' });
+  const params: Record<string, Tensor> = {};
+  for (const [k, v] of Object.entries(f)) if (k.startsWith('param.')) params[k.slice(6)] = v;
+  m.loadStateDict(params);
+  for (const impl of ['fused', 'sequential'] as const) {
+    const mm = impl === 'fused' ? m : new Mamba({ inputSize: +meta.d_model!, hiddenSize: +meta.d_model!, stateSize: +meta.d_state!,
+      convSize: +meta.d_conv!, expand: +meta.expand!, impl, rng: new Rng(0), dtype: 'float64' });
+    if (mm !== m) mm.loadStateDict(params);
+    const r = vjp((p: Record<string, Tensor>) => mm.forward(p.__x!).output, { ...mm.parameterRecord(), __x: f.x! }, f.cot!);
+    const g = r.grads as Record<string, Tensor>;
+    assertClose(r.value, Array.from(f.out!.data()), 1e-10, 1e-10, `${impl} out`);
+    assertClose(g.__x!, Array.from(f['grad.x']!.data()), 1e-10, 1e-10, `${impl} grad x`);
+    for (const k of Object.keys(params)) assertClose(g[k]!, Array.from(f[`grad.param.${k}`]!.data()), 1e-9, 1e-9, `${impl} grad ${k}`);
+  }
 });
