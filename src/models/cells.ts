@@ -5,6 +5,7 @@ import { Aaren } from '../nn/aaren/layer.js';
 import { ParaGRU, ParaLSTM } from '../nn/pararnn/layer.js';
 import { SSM } from '../nn/ssm/stack.js';
 import { Mamba } from '../nn/mamba/mamba.js';
+import { DeltaNet } from '../nn/delta/deltanet.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -65,6 +66,14 @@ const SPECS: CellSpec[] = [
     create: (o) => {
       if (o.bidirectional || (o.heads ?? 1) > 1) throw new ArgumentError('model mamba', 'supports neither bidirectional nor heads');
       return new Mamba({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, dropout: o.dropout ?? 0,
+        ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
+    },
+  },
+  {
+    name: 'deltanet', description: 'DeltaNet (fla names): delta-rule linear attention, trained chunkwise via the UT transform',
+    create: (o) => {
+      if (o.bidirectional) throw new ArgumentError('model deltanet', 'is causal: bidirectional is not supported');
+      return new DeltaNet({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, heads: o.heads ?? 1, dropout: o.dropout ?? 0,
         ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
     },
   },

@@ -9,6 +9,8 @@ import { Rng } from '../../src/tensor/rng.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { ArgumentError, ShapeError } from '../../src/errors.js';
 import { deltaRule } from '../../src/nn/delta/delta-rule.js';
+import { DeltaNet } from '../../src/nn/delta/deltanet.js';
+import { narrow, squeeze } from '../../src/ops/movement.js';
 import { assertClose, assertGradcheck } from '../helpers.js';
 
 function inputs(T: number, seed: number): Tensor[] {
@@ -66,3 +68,30 @@ test('gradcheck of the chunkwise form; bad input', () => {
   assert.throws(() => deltaRule(q!, k!, v!, b!, { chunk: 0 }), ArgumentError);
 });
 
+
+test('DeltaNet layer: chunkwise = recurrent on outputs and every gradient (2 layers, 2 heads, ragged); streaming = batch; fla names', () => {
+  const mk = (impl: 'chunk' | 'recurrent', dtype: 'float32' | 'float64' = 'float64'): DeltaNet =>
+    new DeltaNet({ inputSize: 3, hiddenSize: 8, numLayers: 2, heads: 2, impl, chunk: 4, allowNegEigval: true, rng: new Rng(1), dtype });
+  const rng = new Rng(2);
+  const x = randn([3, 9, 3], { rng, dtype: 'float64' }), dy = randn([3, 9, 8], { rng, dtype: 'float64' });
+  const res = (['recurrent', 'chunk'] as const).map((impl) => {
+    const m = mk(impl);
+    const params = { ...m.parameterRecord(), __x: x };
+    const r = vjp((p: Record<string, Tensor>) => m.forward(p.__x!, null, { lengths: [9, 5, 1] }).output, params, dy);
+    return { y: Array.from(r.value.data()), g: Object.values(r.grads as Record<string, Tensor>).map((t) => Array.from(t.data())) };
+  });
+  assertClose(res[1]!.y, res[0]!.y, 1e-10, 1e-10, 'y');
+  res[1]!.g.forEach((g, i) => assertClose(g, res[0]!.g[i]!, 1e-9, 1e-9, `grad ${i}`));
+  const m = mk('chunk', 'float32');
+  const xs = randn([2, 6, 3], { rng: new Rng(3) });
+  const full = m.forward(xs).output;
+  let st = null;
+  for (let t = 0; t < 6; t++) {
+    const r = m.step(squeeze(narrow(xs, 1, t, 1), 1), st);
+    st = r.state;
+    assertClose(r.output, Array.from(squeeze(narrow(full, 1, t, 1), 1).data()), 2e-5, 2e-5, `t=${t}`);
+  }
+  const keys = Object.keys(m.stateDict());
+  for (const k of ['layers.0.attn_norm.weight', 'layers.0.attn.q_proj.weight', 'layers.0.attn.b_proj.weight', 'layers.1.attn.o_norm.weight', 'layers.1.attn.o_proj.weight']) assert.ok(keys.includes(k), k);
+  assert.throws(() => new DeltaNet({ inputSize: 3, hiddenSize: 6, heads: 4 }), ArgumentError);
+});
