@@ -1,39 +1,30 @@
-import { ArgumentError, ShapeError, fmtShape } from '../../errors.js';
+import { ArgumentError } from '../../errors.js';
 import { add, div, gelu, mul, where } from '../../ops/elementwise.js';
-import { narrow, reshape, squeeze, stack, transpose, unsqueeze } from '../../ops/movement.js';
-import { checkLengths, dropoutRate, lastValid, lengthMask, positiveInt } from '../sequence-util.js';
-import { ModuleList } from '../module-list.js';
+import { reshape } from '../../ops/movement.js';
+import { positiveInt } from '../sequence-util.js';
+import { ResidualStack } from '../residual-stack.js';
+import type { BlockResult, StackOptions, StackState } from '../residual-stack.js';
 import { sum } from '../../ops/reduce.js';
-import { dropout } from '../../ops/random.js';
 import { normal } from '../init.js';
 import { Module } from '../module.js';
 import { LayerNorm, Linear } from '../layers.js';
-import { globalGenerator } from '../../tensor/rng.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { prefixAttention } from './prefix.js';
 import type { PrefixImpl, PrefixState } from './prefix.js';
 
-/** Options of `Aaren`. */
-export interface AarenOptions {
-  inputSize: number;
-  /** Model width d (split over `heads`). */
-  hiddenSize: number;
-  numLayers?: number;
+/** Options of `Aaren` (model width d = hiddenSize, split over `heads`). */
+export interface AarenOptions extends StackOptions {
   heads?: number;
   /** Feed-forward width as a multiple of d (default 2). */
   mlpRatio?: number;
-  /** Dropout on the outputs of every block but the last, in training mode (default 0). */
-  dropout?: number;
   /** 'parallel' (default): prefix scan; 'sequential': the recurrence. */
   impl?: PrefixImpl;
-  rng?: Rng;
-  dtype?: DType;
 }
 
 /** Aaren state: each layer's last output h [L, B, d] and its running (m [L,B,H], u [L,B,H], w [L,B,H,dh]). */
-export type AarenState = { h: Tensor; m: Tensor; u: Tensor; w: Tensor };
+export type AarenState = StackState;
 
 /**
  * One Aaren block (pre-norm, residual): causal softmax pooling with a learned query per head —
@@ -91,65 +82,25 @@ class AarenBlock extends Module {
  * time for training) and a constant-memory recurrence for streaming (`step`). Batch-first like
  * the recurrent layers: forward(x [B, T, inputSize], state?, { lengths }) → output [B, T, d].
  */
-export class Aaren extends Module {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly numLayers: number;
+export class Aaren extends ResidualStack<AarenBlock> {
   readonly heads: number;
   readonly impl: PrefixImpl;
-  readonly inProj: Linear | null;
-  readonly layers: ModuleList<AarenBlock>;
-  readonly dropoutP: number;
-  private readonly rng: Rng;
 
   constructor(opts: AarenOptions) {
-    super();
     const op = 'Aaren';
-    const int = (name: string, v: unknown): number => positiveInt(op, name, v);
-    this.inputSize = int('inputSize', opts.inputSize);
-    this.hiddenSize = int('hiddenSize', opts.hiddenSize);
-    this.numLayers = int('numLayers', opts.numLayers ?? 1);
-    this.heads = int('heads', opts.heads ?? 1);
-    const ratio = int('mlpRatio', opts.mlpRatio ?? 2);
-    if (this.hiddenSize % this.heads !== 0) throw new ArgumentError(op, `hiddenSize ${this.hiddenSize} must be divisible by heads ${this.heads}`);
-    this.impl = opts.impl ?? 'parallel';
-    if (this.impl !== 'parallel' && this.impl !== 'sequential') throw new ArgumentError(op, `impl must be parallel or sequential, got '${String(this.impl)}'`);
-    const rng = opts.rng ?? globalGenerator();
-    this.rng = rng;
-    this.dropoutP = dropoutRate(op, opts.dropout);
-    const o = { rng, ...(opts.dtype ? { dtype: opts.dtype } : {}) };
-    this.inProj = this.inputSize !== this.hiddenSize ? this.registerModule('in_proj', new Linear(this.inputSize, this.hiddenSize, o)) : null;
-    this.layers = this.registerModule('layers', new ModuleList(
-      Array.from({ length: this.numLayers }, () => new AarenBlock(this.hiddenSize, this.heads, ratio, rng, opts.dtype))));
+    const heads = positiveInt(op, 'heads', opts.heads ?? 1);
+    const ratio = positiveInt(op, 'mlpRatio', opts.mlpRatio ?? 2);
+    const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
+    if (d % heads !== 0) throw new ArgumentError(op, `hiddenSize ${d} must be divisible by heads ${heads}`);
+    const impl = opts.impl ?? 'parallel';
+    if (impl !== 'parallel' && impl !== 'sequential') throw new ArgumentError(op, `impl must be parallel or sequential, got '${String(impl)}'`);
+    super(op, opts, (rng) => new AarenBlock(d, heads, ratio, rng, opts.dtype));
+    this.heads = heads;
+    this.impl = impl;
   }
 
-  /** Runs x [B, T, inputSize]; the state carries every layer's running softmax across calls. */
-  forward(x: Tensor, state?: AarenState | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: AarenState } {
-    const op = 'Aaren';
-    if (x.rank !== 3 || x.shape[2] !== this.inputSize) throw new ShapeError(op, `x must be [batch, time, ${this.inputSize}], got ${fmtShape(x.shape)}`);
-    const [B, T] = x.shape as [number, number];
-    const lengths = opts.lengths ? checkLengths(op, opts.lengths, B, T) : null;
-    const valid = lengths ? lengthMask(lengths, T, x.dtype) : null;
-    let seq = transpose(this.inProj ? this.inProj.forward(x) : x, 0, 1); // [T, B, d]
-    const ms: Tensor[] = [], us: Tensor[] = [], ws: Tensor[] = [], hs: Tensor[] = [];
-    this.layers.list.forEach((blk, l) => {
-      if (l > 0 && this.dropoutP > 0 && this.training) seq = dropout(seq, this.dropoutP, { rng: this.rng });
-      const prev = state ? { m: squeeze(narrow(state.m, 0, l, 1), 0), u: squeeze(narrow(state.u, 0, l, 1), 0), w: squeeze(narrow(state.w, 0, l, 1), 0) } : null;
-      const r = blk.forward(seq, valid, prev, this.impl);
-      seq = r.y;
-      ms.push(r.state.m); us.push(r.state.u); ws.push(r.state.w);
-      hs.push(lastValid(seq, lengths));
-    });
-    let out = transpose(seq, 0, 1); // [B, T, d]
-    // where, not a product: padding is exactly +0, as in the recurrent layers
-    if (valid) out = where(transpose(valid, 0, 1), out, 0);
-    return { output: out, state: { h: stack(hs, 0), m: stack(ms, 0), u: stack(us, 0), w: stack(ws, 0) } };
-  }
-
-  /** One streaming step: x [B, inputSize] → output [B, d], constant memory per step. */
-  step(x: Tensor, state?: AarenState | null): { output: Tensor; state: AarenState } {
-    if (x.rank !== 2 || x.shape[1] !== this.inputSize) throw new ShapeError('Aaren.step', `x must be [batch, ${this.inputSize}], got ${fmtShape(x.shape)}`);
-    const r = this.forward(unsqueeze(x, 1), state ?? null);
-    return { output: squeeze(r.output, 1), state: r.state };
+  protected runBlock(blk: AarenBlock, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null): BlockResult {
+    const r = blk.forward(seq, valid, prev ? { m: prev.m!, u: prev.u!, w: prev.w! } : null, this.impl);
+    return { y: r.y, state: { m: r.state.m, u: r.state.u, w: r.state.w } };
   }
 }

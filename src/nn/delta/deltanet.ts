@@ -1,13 +1,12 @@
-import { ArgumentError, ShapeError, fmtShape } from '../../errors.js';
+import { ArgumentError } from '../../errors.js';
 import { add, mul, sigmoid, silu, where } from '../../ops/elementwise.js';
-import { narrow, permute, reshape, squeeze, stack, transpose, unsqueeze } from '../../ops/movement.js';
+import { permute, reshape } from '../../ops/movement.js';
 import { l2Normalize } from '../../ops/norm.js';
-import { dropout } from '../../ops/random.js';
 import { Module } from '../module.js';
-import { ModuleList } from '../module-list.js';
 import { Linear, RMSNorm } from '../layers.js';
-import { checkLengths, dropoutRate, lastValid, lengthMask, positiveInt } from '../sequence-util.js';
-import { globalGenerator } from '../../tensor/rng.js';
+import { positiveInt } from '../sequence-util.js';
+import { ResidualStack } from '../residual-stack.js';
+import type { BlockResult, StackOptions } from '../residual-stack.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -63,20 +62,14 @@ class DeltaNetBlock extends Module {
   }
 }
 
-/** Options of `DeltaNet`. */
-export interface DeltaNetOptions {
-  inputSize: number;
-  hiddenSize: number;
-  numLayers?: number;
+/** Options of `DeltaNet` (model width = hiddenSize, split over `heads`). */
+export interface DeltaNetOptions extends StackOptions {
   heads?: number;
   /** β ∈ (0, 2) instead of (0, 1) (DeltaProduct's negative eigenvalues). */
   allowNegEigval?: boolean;
   /** 'chunk' (default, UT transform) or 'recurrent'; chunk size (default 16). */
   impl?: DeltaImpl;
   chunk?: number;
-  dropout?: number;
-  rng?: Rng;
-  dtype?: DType;
 }
 
 /**
@@ -84,62 +77,27 @@ export interface DeltaNetOptions {
  * Batch-first: forward(x [B, T, inputSize], state?, { lengths }) → output [B, T, d]; state
  * { h [L, B, d], S [L, B, H, dv, dk] }; `step` streams one token.
  */
-export class DeltaNet extends Module {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly numLayers: number;
+export class DeltaNet extends ResidualStack<DeltaNetBlock> {
   readonly heads: number;
   readonly impl: DeltaImpl;
   readonly chunk: number;
-  readonly inProj: Linear | null;
-  readonly layers: ModuleList<DeltaNetBlock>;
-  readonly dropoutP: number;
-  private readonly rng: Rng;
 
   constructor(opts: DeltaNetOptions) {
-    super();
     const op = 'DeltaNet';
-    this.inputSize = positiveInt(op, 'inputSize', opts.inputSize);
-    this.hiddenSize = positiveInt(op, 'hiddenSize', opts.hiddenSize);
-    this.numLayers = positiveInt(op, 'numLayers', opts.numLayers ?? 1);
-    this.heads = positiveInt(op, 'heads', opts.heads ?? 1);
-    if (this.hiddenSize % this.heads !== 0) throw new ArgumentError(op, `hiddenSize ${this.hiddenSize} must be divisible by heads ${this.heads}`);
-    this.impl = opts.impl ?? 'chunk';
-    if (this.impl !== 'chunk' && this.impl !== 'recurrent') throw new ArgumentError(op, `impl must be chunk or recurrent, got '${String(this.impl)}'`);
-    this.chunk = positiveInt(op, 'chunk', opts.chunk ?? 16);
-    this.dropoutP = dropoutRate(op, opts.dropout);
-    this.rng = opts.rng ?? globalGenerator();
-    const o = { rng: this.rng, ...(opts.dtype ? { dtype: opts.dtype } : {}) };
-    this.inProj = this.inputSize !== this.hiddenSize ? this.registerModule('in_proj', new Linear(this.inputSize, this.hiddenSize, o)) : null;
-    this.layers = this.registerModule('layers', new ModuleList(Array.from({ length: this.numLayers },
-      () => new DeltaNetBlock(this.hiddenSize, this.heads, !!opts.allowNegEigval, this.rng, opts.dtype))));
+    const heads = positiveInt(op, 'heads', opts.heads ?? 1);
+    const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
+    if (d % heads !== 0) throw new ArgumentError(op, `hiddenSize ${d} must be divisible by heads ${heads}`);
+    const impl = opts.impl ?? 'chunk';
+    if (impl !== 'chunk' && impl !== 'recurrent') throw new ArgumentError(op, `impl must be chunk or recurrent, got '${String(impl)}'`);
+    const chunk = positiveInt(op, 'chunk', opts.chunk ?? 16);
+    super(op, opts, (rng) => new DeltaNetBlock(d, heads, !!opts.allowNegEigval, rng, opts.dtype));
+    this.heads = heads;
+    this.impl = impl;
+    this.chunk = chunk;
   }
 
-  forward(x: Tensor, state?: ({ h: Tensor } & Record<string, Tensor>) | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: { h: Tensor } & Record<string, Tensor> } {
-    const op = 'DeltaNet';
-    if (x.rank !== 3 || x.shape[2] !== this.inputSize) throw new ShapeError(op, `x must be [batch, time, ${this.inputSize}], got ${fmtShape(x.shape)}`);
-    const [B, T] = x.shape as [number, number];
-    const lengths = opts.lengths ? checkLengths(op, opts.lengths, B, T) : null;
-    const valid = lengths ? lengthMask(lengths, T, x.dtype) : null;
-    let seq = transpose(this.inProj ? this.inProj.forward(x) : x, 0, 1);
-    const hs: Tensor[] = [], ss: Tensor[] = [];
-    this.layers.list.forEach((blk, l) => {
-      if (l > 0 && this.dropoutP > 0 && this.training) seq = dropout(seq, this.dropoutP, { rng: this.rng });
-      const prev = state?.S ? squeeze(narrow(state.S, 0, l, 1), 0) : null;
-      const r = blk.attn.forward(blk.attn_norm.forward(seq), valid, prev, this.impl, this.chunk);
-      seq = add(seq, r.y);
-      hs.push(lastValid(seq, lengths));
-      ss.push(r.state);
-    });
-    let out = transpose(seq, 0, 1);
-    if (valid) out = where(transpose(valid, 0, 1), out, 0);
-    return { output: out, state: { h: stack(hs, 0), S: stack(ss, 0) } };
-  }
-
-  /** One streaming step: x [B, inputSize] → output [B, d]. */
-  step(x: Tensor, state?: ({ h: Tensor } & Record<string, Tensor>) | null): { output: Tensor; state: { h: Tensor } & Record<string, Tensor> } {
-    if (x.rank !== 2 || x.shape[1] !== this.inputSize) throw new ShapeError('DeltaNet.step', `x must be [batch, ${this.inputSize}], got ${fmtShape(x.shape)}`);
-    const r = this.forward(unsqueeze(x, 1), state ?? null);
-    return { output: squeeze(r.output, 1), state: r.state };
+  protected runBlock(blk: DeltaNetBlock, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null): BlockResult {
+    const r = blk.attn.forward(blk.attn_norm.forward(seq), valid, prev ? prev.S! : null, this.impl, this.chunk);
+    return { y: add(seq, r.y), state: { S: r.state } };
   }
 }

@@ -1,15 +1,14 @@
-import { ArgumentError, ShapeError, fmtShape } from '../../errors.js';
+import { ArgumentError } from '../../errors.js';
 import { add, exp, mul, neg, silu, softplus, where } from '../../ops/elementwise.js';
 import { tensor, zeros } from '../../ops/creation.js';
 import { conv1d } from '../../ops/conv.js';
-import { concat, narrow, split, squeeze, stack, transpose, unsqueeze } from '../../ops/movement.js';
-import { dropout } from '../../ops/random.js';
+import { concat, narrow, split, transpose } from '../../ops/movement.js';
 import { uniform } from '../init.js';
 import { Module } from '../module.js';
-import { ModuleList } from '../module-list.js';
 import { Linear, RMSNorm } from '../layers.js';
-import { checkLengths, dropoutRate, lastValid, lengthMask, positiveInt } from '../sequence-util.js';
-import { globalGenerator } from '../../tensor/rng.js';
+import { positiveInt } from '../sequence-util.js';
+import { ResidualStack } from '../residual-stack.js';
+import type { BlockResult, StackOptions, StackState } from '../residual-stack.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -112,86 +111,41 @@ class MambaBlock extends Module {
   }
 }
 
-/** Options of `Mamba`. */
-export interface MambaOptions {
-  inputSize: number;
-  /** d_model. */
-  hiddenSize: number;
-  numLayers?: number;
+/** Options of `Mamba` (d_model = hiddenSize). */
+export interface MambaOptions extends StackOptions {
   /** d_state (default 16), d_conv (4), expand (2), as mamba_ssm. */
   stateSize?: number;
   convSize?: number;
   expand?: number;
   /** 'fused' (default): the linear-recurrence kernel; 'scan': associative scan; 'sequential': the loop. */
   impl?: SelectiveImpl;
-  dropout?: number;
-  rng?: Rng;
-  dtype?: DType;
 }
 
 /** State: last outputs h [L, B, d], conv windows [L, B, d_inner, d_conv-1], SSM states [L, B, d_inner, d_state]. */
-export type MambaState = { h: Tensor } & Record<string, Tensor>;
+export type MambaState = StackState;
 
 /**
  * A stack of Mamba blocks (pre-norm residual, mamba_ssm names: `layers.0.mixer.in_proj.weight`,
  * `layers.0.mixer.A_log`, ...). Batch-first: forward(x [B, T, inputSize], state?, { lengths }) →
  * output [B, T, d_model]; `step` streams one token with the conv window and SSM state.
  */
-export class Mamba extends Module {
-  readonly inputSize: number;
-  readonly hiddenSize: number;
-  readonly numLayers: number;
+export class Mamba extends ResidualStack<MambaBlock> {
   readonly impl: SelectiveImpl;
-  readonly inProj: Linear | null;
-  readonly layers: ModuleList<MambaBlock>;
-  readonly dropoutP: number;
-  private readonly rng: Rng;
 
   constructor(opts: MambaOptions) {
-    super();
     const op = 'Mamba';
-    this.inputSize = positiveInt(op, 'inputSize', opts.inputSize);
-    this.hiddenSize = positiveInt(op, 'hiddenSize', opts.hiddenSize);
-    this.numLayers = positiveInt(op, 'numLayers', opts.numLayers ?? 1);
     const dState = positiveInt(op, 'stateSize', opts.stateSize ?? 16);
     const dConv = positiveInt(op, 'convSize', opts.convSize ?? 4);
     const expand = positiveInt(op, 'expand', opts.expand ?? 2);
-    this.impl = opts.impl ?? 'fused';
-    if (!['fused', 'scan', 'sequential'].includes(this.impl)) throw new ArgumentError(op, `impl must be fused, scan or sequential, got '${String(this.impl)}'`);
-    this.dropoutP = dropoutRate(op, opts.dropout);
-    this.rng = opts.rng ?? globalGenerator();
-    const o = { rng: this.rng, ...(opts.dtype ? { dtype: opts.dtype } : {}) };
-    this.inProj = this.inputSize !== this.hiddenSize ? this.registerModule('in_proj', new Linear(this.inputSize, this.hiddenSize, o)) : null;
-    this.layers = this.registerModule('layers', new ModuleList(Array.from({ length: this.numLayers },
-      () => new MambaBlock(this.hiddenSize, dState, dConv, expand, this.rng, opts.dtype))));
+    const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
+    const impl = opts.impl ?? 'fused';
+    if (!['fused', 'scan', 'sequential'].includes(impl)) throw new ArgumentError(op, `impl must be fused, scan or sequential, got '${String(impl)}'`);
+    super(op, opts, (rng) => new MambaBlock(d, dState, dConv, expand, rng, opts.dtype));
+    this.impl = impl;
   }
 
-  forward(x: Tensor, state?: MambaState | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: MambaState } {
-    const op = 'Mamba';
-    if (x.rank !== 3 || x.shape[2] !== this.inputSize) throw new ShapeError(op, `x must be [batch, time, ${this.inputSize}], got ${fmtShape(x.shape)}`);
-    const [B, T] = x.shape as [number, number];
-    const lengths = opts.lengths ? checkLengths(op, opts.lengths, B, T) : null;
-    const valid = lengths ? lengthMask(lengths, T, x.dtype) : null;
-    let seq = transpose(this.inProj ? this.inProj.forward(x) : x, 0, 1);
-    const hs: Tensor[] = [], convs: Tensor[] = [], ssms: Tensor[] = [];
-    this.layers.list.forEach((blk, l) => {
-      if (l > 0 && this.dropoutP > 0 && this.training) seq = dropout(seq, this.dropoutP, { rng: this.rng });
-      const prev = state && state.conv && state.ssm ? { conv: squeeze(narrow(state.conv, 0, l, 1), 0), ssm: squeeze(narrow(state.ssm, 0, l, 1), 0) } : null;
-      const r = blk.mixer.forward(blk.norm.forward(seq), valid, prev, this.impl);
-      seq = add(seq, r.y);
-      hs.push(lastValid(seq, lengths));
-      convs.push(r.state.conv);
-      ssms.push(r.state.ssm);
-    });
-    let out = transpose(seq, 0, 1);
-    if (valid) out = where(transpose(valid, 0, 1), out, 0);
-    return { output: out, state: { h: stack(hs, 0), conv: stack(convs, 0), ssm: stack(ssms, 0) } };
-  }
-
-  /** One streaming step: x [B, inputSize] → output [B, d_model]. */
-  step(x: Tensor, state?: MambaState | null): { output: Tensor; state: MambaState } {
-    if (x.rank !== 2 || x.shape[1] !== this.inputSize) throw new ShapeError('Mamba.step', `x must be [batch, ${this.inputSize}], got ${fmtShape(x.shape)}`);
-    const r = this.forward(unsqueeze(x, 1), state ?? null);
-    return { output: squeeze(r.output, 1), state: r.state };
+  protected runBlock(blk: MambaBlock, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null): BlockResult {
+    const r = blk.mixer.forward(blk.norm.forward(seq), valid, prev ? { conv: prev.conv!, ssm: prev.ssm! } : null, this.impl);
+    return { y: add(seq, r.y), state: { conv: r.state.conv, ssm: r.state.ssm } };
   }
 }

@@ -1,0 +1,109 @@
+import { ShapeError, fmtShape } from '../errors.js';
+import { where } from '../ops/elementwise.js';
+import { narrow, squeeze, stack, transpose, unsqueeze } from '../ops/movement.js';
+import { dropout } from '../ops/random.js';
+import { Module } from './module.js';
+import { ModuleList } from './module-list.js';
+import { Linear } from './layers.js';
+import { checkLengths, dropoutRate, lastValid, lengthMask, positiveInt } from './sequence-util.js';
+import { globalGenerator } from '../tensor/rng.js';
+import type { Rng } from '../tensor/rng.js';
+import type { DType } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+/** Options every residual stack takes. */
+export interface StackOptions {
+  inputSize: number;
+  /** Model width d. */
+  hiddenSize: number;
+  numLayers?: number;
+  /** Dropout on the outputs of every block but the last, in training mode (default 0). */
+  dropout?: number;
+  rng?: Rng;
+  dtype?: DType;
+}
+
+/** A stack's state: each layer's last output h [L, B, d] plus its block states, each [L, B, ...]. */
+export type StackState = { h: Tensor } & Record<string, Tensor>;
+
+/** What one block returns: the new residual stream [T, B, d] and its carried state (each [B, ...]). */
+export interface BlockResult {
+  y: Tensor;
+  state: Record<string, Tensor> | null;
+}
+
+/**
+ * The shared shell of the sequence-mixing stacks (Aaren, SSM, Mamba, DeltaNet): an optional input
+ * projection, blocks by index (`layers.{i}`), inter-block dropout, per-sequence lengths (a
+ * [T, B, 1] validity mask handed to the blocks; outputs exactly +0 past each end), carried state
+ * per layer, and `step` as a one-token forward. Batch-first: forward(x [B, T, inputSize]).
+ */
+export abstract class ResidualStack<B extends Module> extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly dropoutP: number;
+  readonly inProj: Linear | null;
+  readonly layers: ModuleList<B>;
+  protected readonly rng: Rng;
+
+  protected constructor(readonly opName: string, opts: StackOptions, makeBlock: (rng: Rng) => B) {
+    super();
+    const op = opName;
+    this.inputSize = positiveInt(op, 'inputSize', opts.inputSize);
+    this.hiddenSize = positiveInt(op, 'hiddenSize', opts.hiddenSize);
+    this.numLayers = positiveInt(op, 'numLayers', opts.numLayers ?? 1);
+    this.dropoutP = dropoutRate(op, opts.dropout);
+    this.rng = opts.rng ?? globalGenerator();
+    const o = { rng: this.rng, ...(opts.dtype ? { dtype: opts.dtype } : {}) };
+    this.inProj = this.inputSize !== this.hiddenSize ? this.registerModule('in_proj', new Linear(this.inputSize, this.hiddenSize, o)) : null;
+    this.layers = this.registerModule('layers', new ModuleList(Array.from({ length: this.numLayers }, () => makeBlock(this.rng))));
+  }
+
+  /** Runs one block on the time-major stream; `prev` is its carried state; `stepping` asks for a state. */
+  protected abstract runBlock(block: B, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null, stepping: boolean): BlockResult;
+
+  /** Runs x [B, T, inputSize] → output [B, T, d], continuing from `state` when given. */
+  forward(x: Tensor, state?: StackState | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: StackState } {
+    return this.run(x, state ?? null, opts.lengths ?? null, false);
+  }
+
+  /** One streaming step: x [B, inputSize] → output [B, d]. */
+  step(x: Tensor, state?: StackState | null): { output: Tensor; state: StackState } {
+    if (x.rank !== 2 || x.shape[1] !== this.inputSize) throw new ShapeError(`${this.opName}.step`, `x must be [batch, ${this.inputSize}], got ${fmtShape(x.shape)}`);
+    const r = this.run(unsqueeze(x, 1), state ?? null, null, true);
+    return { output: squeeze(r.output, 1), state: r.state };
+  }
+
+  private run(x: Tensor, state: StackState | null, lengthList: readonly number[] | null, stepping: boolean): { output: Tensor; state: StackState } {
+    const op = this.opName;
+    if (x.rank !== 3 || x.shape[2] !== this.inputSize) throw new ShapeError(op, `x must be [batch, time, ${this.inputSize}], got ${fmtShape(x.shape)}`);
+    const [B, T] = x.shape as [number, number];
+    const lengths = lengthList ? checkLengths(op, lengthList, B, T) : null;
+    const valid = lengths ? lengthMask(lengths, T, x.dtype) : null;
+    let seq = transpose(this.inProj ? this.inProj.forward(x) : x, 0, 1); // [T, B, d]
+    const hs: Tensor[] = [];
+    const states: Record<string, Tensor>[] = [];
+    this.layers.list.forEach((blk, l) => {
+      if (l > 0 && this.dropoutP > 0 && this.training) seq = dropout(seq, this.dropoutP, { rng: this.rng });
+      const r = this.runBlock(blk, seq, valid, layerState(state, l), stepping);
+      seq = r.y;
+      hs.push(lastValid(seq, lengths));
+      if (r.state) states.push(r.state);
+    });
+    let out = transpose(seq, 0, 1);
+    // where, not a product: padding is exactly +0, as in the recurrent layers
+    if (valid) out = where(transpose(valid, 0, 1), out, 0);
+    const st: StackState = { h: stack(hs, 0) };
+    if (states.length === this.numLayers) for (const k of Object.keys(states[0]!)) st[k] = stack(states.map((s) => s[k]!), 0);
+    return { output: out, state: st };
+  }
+}
+
+/** Layer l's slice of every carried state tensor (null when the state holds only h). */
+function layerState(state: StackState | null, l: number): Record<string, Tensor> | null {
+  if (!state) return null;
+  const keys = Object.keys(state).filter((k) => k !== 'h');
+  if (keys.length === 0) return null;
+  return Object.fromEntries(keys.map((k) => [k, squeeze(narrow(state[k]!, 0, l, 1), 0)]));
+}
