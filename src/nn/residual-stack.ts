@@ -60,8 +60,12 @@ export abstract class ResidualStack<B extends Module> extends Module {
     this.layers = this.registerModule('layers', new ModuleList(Array.from({ length: this.numLayers }, () => makeBlock(this.rng))));
   }
 
-  /** Runs one block on the time-major stream; `prev` is its carried state; `stepping` asks for a state. */
-  protected abstract runBlock(block: B, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null, stepping: boolean): BlockResult;
+  /**
+   * Runs one block on the time-major stream; `prev` is its carried state; `stepping` asks for a
+   * state; `lengths` (with `valid`) are the per-sequence lengths, for windows that must end there.
+   */
+  protected abstract runBlock(block: B, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null,
+    stepping: boolean, lengths: readonly number[] | null): BlockResult;
 
   /** Runs x [B, T, inputSize] → output [B, T, d], continuing from `state` when given. */
   forward(x: Tensor, state?: StackState | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: StackState } {
@@ -86,7 +90,7 @@ export abstract class ResidualStack<B extends Module> extends Module {
     const states: Record<string, Tensor>[] = [];
     this.layers.list.forEach((blk, l) => {
       if (l > 0 && this.dropoutP > 0 && this.training) seq = dropout(seq, this.dropoutP, { rng: this.rng });
-      const r = this.runBlock(blk, seq, valid, layerState(state, l), stepping);
+      const r = this.runBlock(blk, seq, valid, layerState(state, l), stepping, lengths);
       seq = r.y;
       hs.push(lastValid(seq, lengths));
       if (r.state) states.push(r.state);

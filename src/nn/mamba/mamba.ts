@@ -1,12 +1,12 @@
 import { ArgumentError } from '../../errors.js';
 import { add, exp, mul, neg, silu, softplus, where } from '../../ops/elementwise.js';
-import { tensor, zeros } from '../../ops/creation.js';
-import { conv1d } from '../../ops/conv.js';
-import { concat, narrow, split, transpose } from '../../ops/movement.js';
+import { tensor } from '../../ops/creation.js';
+import { split } from '../../ops/movement.js';
 import { uniform } from '../init.js';
 import { Module } from '../module.js';
 import { Linear, RMSNorm } from '../layers.js';
 import { positiveInt } from '../sequence-util.js';
+import { ShortConv } from '../short-conv.js';
 import { ResidualStack } from '../residual-stack.js';
 import type { BlockResult, StackOptions, StackState } from '../residual-stack.js';
 import type { Rng } from '../../tensor/rng.js';
@@ -25,8 +25,7 @@ export interface MambaMixerState { conv: Tensor; ssm: Tensor }
  */
 export class MambaMixer extends Module {
   readonly in_proj: Linear;
-  readonly conv1d_weight: Tensor;
-  readonly conv1d_bias: Tensor;
+  readonly conv1d: ShortConv;
   readonly x_proj: Linear;
   readonly dt_proj: Linear;
   readonly A_log: Tensor;
@@ -43,11 +42,7 @@ export class MambaMixer extends Module {
     this.dInner = di;
     this.dtRank = Math.ceil(dModel / 16);
     this.in_proj = this.registerModule('in_proj', new Linear(dModel, 2 * di, { ...o, bias: false }));
-    // conv1d as a child with PyTorch's keys conv1d.weight [d_inner, 1, d_conv] and conv1d.bias
-    const conv = new ConvParams(di, dConv, rng, dtype);
-    this.registerModule('conv1d', conv);
-    this.conv1d_weight = conv.weight;
-    this.conv1d_bias = conv.bias;
+    this.conv1d = this.registerModule('conv1d', new ShortConv(di, dConv, { bias: true, rng, ...(dtype ? { dtype } : {}) }));
     this.x_proj = this.registerModule('x_proj', new Linear(di, this.dtRank + 2 * dState, { ...o, bias: false }));
     this.dt_proj = this.registerModule('dt_proj', new Linear(this.dtRank, di, o));
     // mamba_ssm init: dt_proj weight U(±dt_rank^-1/2); bias = softplus⁻¹(dt), dt log-uniform in [1e-3, 0.1]
@@ -65,16 +60,12 @@ export class MambaMixer extends Module {
   }
 
   /** x [T, B, d_model] → y [T, B, d_model]; `valid` [T, B, 1] freezes the SSM state past each end. */
-  forward(x: Tensor, valid: Tensor | null, state: MambaMixerState | null, impl: SelectiveImpl): { y: Tensor; state: MambaMixerState } {
-    const B = x.shape[1]!;
-    const di = this.dInner, K = this.dConv;
+  forward(x: Tensor, valid: Tensor | null, state: MambaMixerState | null, impl: SelectiveImpl,
+    lengths: readonly number[] | null = null): { y: Tensor; state: MambaMixerState } {
     const [xi, z] = split(this.in_proj.forward(x), 2, -1) as [Tensor, Tensor];
-    // Causal depthwise conv over time, continuing from the carried window.
-    const xb = transpose(transpose(xi, 0, 1), 1, 2); // [B, di, T]
-    const prev = state ? state.conv : zeros([B, di, K - 1], { dtype: x.dtype });
-    const xcat = K > 1 ? concat([prev, xb], 2) : xb;
-    const conv = conv1d(xcat, this.conv1d_weight, this.conv1d_bias, { groups: di });
-    const xc = silu(transpose(transpose(conv, 1, 2), 0, 1)); // [T, B, di]
+    // Causal depthwise conv over time + SiLU, continuing from the carried window.
+    const cv = this.conv1d.forward(xi, state ? state.conv : null, lengths);
+    const xc = cv.y; // [T, B, di]
     const [dtr, Bm, Cm] = split(this.x_proj.forward(xc), [this.dtRank, this.dState, this.dState], -1) as [Tensor, Tensor, Tensor];
     let delta = softplus(this.dt_proj.forward(dtr));
     // Δ = 0 past a sequence's end: exp(0 · A) = 1 and no input, so the state stays as it was.
@@ -82,21 +73,7 @@ export class MambaMixer extends Module {
     const A = neg(exp(this.A_log));
     const r = selectiveScan(xc, delta, A, Bm, Cm, { impl, x0: state ? state.ssm : null });
     const y = mul(add(r.y, mul(xc, this.D)), silu(z));
-    const L = xcat.shape[2]!;
-    return { y: this.out_proj.forward(y), state: { conv: K > 1 ? narrow(xcat, 2, L - (K - 1), K - 1) : prev, ssm: r.state } };
-  }
-}
-
-/** conv1d.weight [d_inner, 1, d_conv] and conv1d.bias [d_inner] (PyTorch Conv1d init). */
-class ConvParams extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor;
-  constructor(di: number, K: number, rng: Rng, dtype: DType | undefined) {
-    super();
-    const o = { rng, ...(dtype ? { dtype } : {}) };
-    const k = 1 / Math.sqrt(K);
-    this.weight = this.registerParameter('weight', uniform([di, 1, K], -k, k, o));
-    this.bias = this.registerParameter('bias', uniform([di], -k, k, o));
+    return { y: this.out_proj.forward(y), state: { conv: cv.window, ssm: r.state } };
   }
 }
 
@@ -144,8 +121,9 @@ export class Mamba extends ResidualStack<MambaBlock> {
     this.impl = impl;
   }
 
-  protected runBlock(blk: MambaBlock, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null): BlockResult {
-    const r = blk.mixer.forward(blk.norm.forward(seq), valid, prev ? { conv: prev.conv!, ssm: prev.ssm! } : null, this.impl);
+  protected runBlock(blk: MambaBlock, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null,
+    _stepping: boolean, lengths: readonly number[] | null): BlockResult {
+    const r = blk.mixer.forward(blk.norm.forward(seq), valid, prev ? { conv: prev.conv!, ssm: prev.ssm! } : null, this.impl, lengths);
     return { y: add(seq, r.y), state: { conv: r.state.conv, ssm: r.state.ssm } };
   }
 }
