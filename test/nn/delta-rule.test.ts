@@ -8,9 +8,10 @@ import { vjp } from '../../src/autodiff/grad.js';
 import { Rng } from '../../src/tensor/rng.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { ArgumentError, ShapeError } from '../../src/errors.js';
-import { deltaRule } from '../../src/nn/delta/delta-rule.js';
+import { deltaProduct, deltaRule } from '../../src/nn/delta/delta-rule.js';
 import { DeltaNet } from '../../src/nn/delta/deltanet.js';
-import { narrow, squeeze } from '../../src/ops/movement.js';
+import { narrow, reshape, squeeze } from '../../src/ops/movement.js';
+import { exp, neg } from '../../src/ops/elementwise.js';
 import { assertClose, assertGradcheck } from '../helpers.js';
 
 function inputs(T: number, seed: number): Tensor[] {
@@ -66,6 +67,81 @@ test('gradcheck of the chunkwise form; bad input', () => {
   assert.throws(() => deltaRule(q!, k!, v!, randn([2, 2, 5], { dtype: 'float64' })), ShapeError);
   assert.throws(() => deltaRule(q!, k!, v!, b!, { impl: 'fast' as 'chunk' }), ArgumentError);
   assert.throws(() => deltaRule(q!, k!, v!, b!, { chunk: 0 }), ArgumentError);
+});
+
+test('gated delta rule: chunkwise = recurrence on outputs, state and every gradient (g included); one token by hand', () => {
+  for (const T of [1, 6, 11]) {
+    const [q, k, v, b, s0, dO, dS] = inputs(T, 40 + T);
+    // log decays in [-3, 0]: strong enough that exp(γ_i - γ_j) above the diagonal would overflow unmasked
+    const g = neg(mul(rand([2, 2, T], { rng: new Rng(T), dtype: 'float64' }), 3));
+    const run = (impl: 'recurrent' | 'chunk', chunk: number) => {
+      const r = vjp((p: Tensor[]) => {
+        const out = deltaRule(p[0]!, p[1]!, p[2]!, p[3]!, { impl, chunk, state: p[4]!, g: p[5]! });
+        return add(sum(mul(out.o, dO!)), sum(mul(out.state, dS!)));
+      }, [q!, k!, v!, b!, s0!, g], scalar(1, { dtype: 'float64' }));
+      return { value: r.value.item(), grads: (r.grads as Tensor[]).map((t) => Array.from(t.data())) };
+    };
+    const spec = run('recurrent', 1);
+    for (const C of [1, 4, 16]) {
+      const got = run('chunk', C);
+      assert.ok(Math.abs(got.value - spec.value) < 1e-10 * (1 + Math.abs(spec.value)), `T=${T} C=${C}`);
+      got.grads.forEach((gr, i) => assertClose(gr, spec.grads[i]!, 1e-9, 1e-9, `T=${T} C=${C} grad ${i}`));
+    }
+  }
+  // one token: S1 = α S0 + β (v - α S0 k) kᵀ
+  const [q, k, v, b, s0] = inputs(1, 5) as [Tensor, Tensor, Tensor, Tensor, Tensor];
+  const g = neg(rand([2, 2, 1], { rng: new Rng(6), dtype: 'float64' }));
+  const got = deltaRule(q, k, v, b, { impl: 'recurrent', state: s0, g }).state;
+  const plain = deltaRule(q, k, v, b, { impl: 'recurrent', state: mul(s0, reshape(exp(g), [2, 2, 1, 1])) }).state;
+  assertClose(got, Array.from(plain.data()), 1e-12, 1e-12);
+  assert.throws(() => deltaRule(q, k, v, b, { g: randn([2, 2, 2], { dtype: 'float64' }) }), ShapeError);
+});
+
+test('DeltaProduct: n_h Householder steps per token by hand; chunkwise = recurrence on outputs, state and every gradient', () => {
+  const rng = new Rng(11);
+  const f = 'float64' as const;
+  const T = 5, nh = 3;
+  const q = randn([1, 2, T, 3], { rng, dtype: f }), k = l2Normalize(randn([1, 2, T, nh, 3], { rng, dtype: f }));
+  const v = randn([1, 2, T, nh, 2], { rng, dtype: f }), b = mul(rand([1, 2, T, nh], { rng, dtype: f }), 2);
+  const g = neg(rand([1, 2, T], { rng, dtype: f })), s0 = randn([1, 2, 2, 3], { rng, dtype: f });
+  const r = deltaProduct(q, k, v, b, { impl: 'recurrent', g, state: s0 });
+  // by hand: per head, S ← e^g S, then n_h rank-one updates, then o = S q
+  const [qd, kd, vd, bd, gd, sd] = [q, k, v, b, g, s0].map((t) => t.data());
+  const want: number[] = [];
+  const states: number[][] = [];
+  for (let h = 0; h < 2; h++) {
+    const S = Array.from({ length: 6 }, (_, i) => sd[h * 6 + i]!);
+    const oh: number[][] = [];
+    for (let t = 0; t < T; t++) {
+      const a = Math.exp(gd[h * T + t]!);
+      for (let i = 0; i < 6; i++) S[i]! *= a;
+      for (let j = 0; j < nh; j++) {
+        const kk = [0, 1, 2].map((c) => kd[((h * T + t) * nh + j) * 3 + c]!);
+        const bt = bd[(h * T + t) * nh + j]!;
+        for (let row = 0; row < 2; row++) {
+          const err = vd[((h * T + t) * nh + j) * 2 + row]! - (S[row * 3]! * kk[0]! + S[row * 3 + 1]! * kk[1]! + S[row * 3 + 2]! * kk[2]!);
+          for (let c = 0; c < 3; c++) S[row * 3 + c]! += bt * err * kk[c]!;
+        }
+      }
+      const qq = [0, 1, 2].map((c) => qd[(h * T + t) * 3 + c]!);
+      oh.push([0, 1].map((row) => S[row * 3]! * qq[0]! + S[row * 3 + 1]! * qq[1]! + S[row * 3 + 2]! * qq[2]!));
+    }
+    want.push(...oh.flat());
+    states.push([...S]);
+  }
+  assertClose(r.o, want, 1e-12, 1e-12, 'o');
+  assertClose(r.state, states.flat(), 1e-12, 1e-12, 'state');
+  const dO = randn([1, 2, T, 2], { rng, dtype: f });
+  const run = (impl: 'recurrent' | 'chunk', chunk: number) => {
+    const res = vjp((p: Tensor[]) => {
+      const out = deltaProduct(p[0]!, p[1]!, p[2]!, p[3]!, { impl, chunk, g: p[4]!, state: p[5]! });
+      return add(sum(mul(out.o, dO)), sum(out.state));
+    }, [q, k, v, b, g, s0], scalar(1, { dtype: f }));
+    return (res.grads as Tensor[]).map((t) => Array.from(t.data()));
+  };
+  const spec = run('recurrent', 1);
+  for (const C of [2, 5, 16]) run('chunk', C).forEach((gr, i) => assertClose(gr, spec[i]!, 1e-9, 1e-9, `C=${C} grad ${i}`));
+  assert.throws(() => deltaProduct(q, k, v, squeeze(narrow(b, 3, 0, 1), 3)), ShapeError);
 });
 
 
