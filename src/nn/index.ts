@@ -13,5 +13,5 @@ export { SSM, causalConv } from './ssm/index.js';
 export type { SSMOptions, SSMState, SSMImpl } from './ssm/index.js';
 export { Mamba, selectiveScan } from './mamba/index.js';
 export type { MambaOptions, MambaState, SelectiveImpl } from './mamba/index.js';
-export { deltaRule, DeltaNet } from './delta/index.js';
-export type { DeltaImpl, DeltaNetOptions } from './delta/index.js';
+export { deltaProduct, deltaRule, DeltaNet, DeltaProduct, GatedDeltaNet } from './delta/index.js';
+export type { DeltaImpl, DeltaNetOptions, DeltaOptions, DeltaProductOptions } from './delta/index.js';

@@ -9,7 +9,8 @@ import { Rng } from '../../src/tensor/rng.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { ArgumentError, ShapeError } from '../../src/errors.js';
 import { deltaProduct, deltaRule } from '../../src/nn/delta/delta-rule.js';
-import { DeltaNet } from '../../src/nn/delta/deltanet.js';
+import { DeltaNet, DeltaProduct, GatedDeltaNet } from '../../src/nn/delta/deltanet.js';
+import type { DeltaProductOptions } from '../../src/nn/delta/deltanet.js';
 import { narrow, reshape, squeeze } from '../../src/ops/movement.js';
 import { exp, neg } from '../../src/ops/elementwise.js';
 import { assertClose, assertGradcheck } from '../helpers.js';
@@ -145,29 +146,59 @@ test('DeltaProduct: n_h Householder steps per token by hand; chunkwise = recurre
 });
 
 
-test('DeltaNet layer: chunkwise = recurrent on outputs and every gradient (2 layers, 2 heads, ragged); streaming = batch; fla names', () => {
-  const mk = (impl: 'chunk' | 'recurrent', dtype: 'float32' | 'float64' = 'float64'): DeltaNet =>
-    new DeltaNet({ inputSize: 3, hiddenSize: 8, numLayers: 2, heads: 2, impl, chunk: 4, allowNegEigval: true, rng: new Rng(1), dtype });
-  const rng = new Rng(2);
-  const x = randn([3, 9, 3], { rng, dtype: 'float64' }), dy = randn([3, 9, 8], { rng, dtype: 'float64' });
-  const res = (['recurrent', 'chunk'] as const).map((impl) => {
-    const m = mk(impl);
-    const params = { ...m.parameterRecord(), __x: x };
-    const r = vjp((p: Record<string, Tensor>) => m.forward(p.__x!, null, { lengths: [9, 5, 1] }).output, params, dy);
-    return { y: Array.from(r.value.data()), g: Object.values(r.grads as Record<string, Tensor>).map((t) => Array.from(t.data())) };
+const VARIANTS = {
+  deltanet: (o: DeltaProductOptions) => new DeltaNet(o),
+  'gated-deltanet': (o: DeltaProductOptions) => new GatedDeltaNet(o),
+  deltaproduct: (o: DeltaProductOptions) => new DeltaProduct({ ...o, householder: 2 }),
+} as const;
+
+for (const [name, make] of Object.entries(VARIANTS)) {
+  test(`${name} layer: chunkwise = recurrent on outputs and every gradient (2 layers, 2 heads, ragged); streaming and split runs = batch`, () => {
+    const mk = (impl: 'chunk' | 'recurrent', dtype: 'float32' | 'float64' = 'float64') =>
+      make({ inputSize: 3, hiddenSize: 8, numLayers: 2, heads: 2, impl, chunk: 4, allowNegEigval: true, rng: new Rng(1), dtype });
+    const rng = new Rng(2);
+    const x = randn([3, 9, 3], { rng, dtype: 'float64' }), dy = randn([3, 9, 8], { rng, dtype: 'float64' });
+    const res = (['recurrent', 'chunk'] as const).map((impl) => {
+      const m = mk(impl);
+      const params = { ...m.parameterRecord(), __x: x };
+      const r = vjp((p: Record<string, Tensor>) => m.forward(p.__x!, null, { lengths: [9, 5, 1] }).output, params, dy);
+      return { y: Array.from(r.value.data()), g: Object.entries(r.grads as Record<string, Tensor>).map(([k, t]) => [k, Array.from(t.data())] as const) };
+    });
+    assertClose(res[1]!.y, res[0]!.y, 1e-10, 1e-10, 'y');
+    res[1]!.g.forEach(([k, g], i) => assertClose(g, res[0]!.g[i]![1], 1e-9, 1e-9, `grad ${k}`));
+    assert.ok(res[0]!.g.every(([, g]) => g.some((v) => v !== 0)), 'every parameter gets a gradient');
+    const m = mk('chunk', 'float32');
+    const xs = randn([2, 6, 3], { rng: new Rng(3) });
+    const full = m.forward(xs);
+    let st = null;
+    for (let t = 0; t < 6; t++) {
+      const r = m.step(squeeze(narrow(xs, 1, t, 1), 1), st);
+      st = r.state;
+      assertClose(r.output, Array.from(squeeze(narrow(full.output, 1, t, 1), 1).data()), 2e-5, 2e-5, `t=${t}`);
+    }
+    // lengths: the carried state (windows included) of a padded run continues like the unpadded one
+    const a = m.forward(narrow(xs, 1, 0, 4), null, { lengths: [4, 2] });
+    const b2 = m.forward(narrow(narrow(xs, 1, 0, 2), 0, 1, 1));
+    for (const k of Object.keys(b2.state)) assertClose(narrow(a.state[k]!, 1, 1, 1), Array.from(b2.state[k]!.data()), 2e-5, 2e-5, `state ${k}`);
+    const second = m.forward(narrow(xs, 1, 4, 2), m.forward(narrow(xs, 1, 0, 4)).state).output;
+    assertClose(second, Array.from(narrow(full.output, 1, 4, 2).data()), 2e-5, 2e-5, 'carried state');
   });
-  assertClose(res[1]!.y, res[0]!.y, 1e-10, 1e-10, 'y');
-  res[1]!.g.forEach((g, i) => assertClose(g, res[0]!.g[i]!, 1e-9, 1e-9, `grad ${i}`));
-  const m = mk('chunk', 'float32');
-  const xs = randn([2, 6, 3], { rng: new Rng(3) });
-  const full = m.forward(xs).output;
-  let st = null;
-  for (let t = 0; t < 6; t++) {
-    const r = m.step(squeeze(narrow(xs, 1, t, 1), 1), st);
-    st = r.state;
-    assertClose(r.output, Array.from(squeeze(narrow(full, 1, t, 1), 1).data()), 2e-5, 2e-5, `t=${t}`);
-  }
-  const keys = Object.keys(m.stateDict());
-  for (const k of ['layers.0.attn_norm.weight', 'layers.0.attn.q_proj.weight', 'layers.0.attn.b_proj.weight', 'layers.1.attn.o_norm.weight', 'layers.1.attn.o_proj.weight']) assert.ok(keys.includes(k), k);
+}
+
+test('fla parameter names and shapes of DeltaNet, GatedDeltaNet and DeltaProduct; bad options', () => {
+  const o = { inputSize: 8, hiddenSize: 8, heads: 2, rng: new Rng(1) };
+  const shapes = (m: { stateDict(): Record<string, Tensor> }) => Object.fromEntries(Object.entries(m.stateDict()).map(([k, t]) => [k.replace('layers.0.attn.', ''), t.shape.join('x')]));
+  const dn = shapes(new DeltaNet(o));
+  assert.equal(dn['q_proj.weight'], '8x8'); assert.equal(dn['b_proj.weight'], '2x8'); assert.equal(dn['q_conv1d.weight'], '8x1x4');
+  assert.equal(dn['o_norm.weight'], '4'); assert.equal(dn['o_proj.weight'], '8x8'); assert.equal(dn['a_proj.weight'], undefined); assert.equal(dn['g_proj.weight'], undefined);
+  const gd = shapes(new GatedDeltaNet({ ...o, expandV: 2 }));
+  assert.equal(gd['a_proj.weight'], '2x8'); assert.equal(gd.A_log, '2'); assert.equal(gd.dt_bias, '2'); assert.equal(gd['g_proj.weight'], '16x8');
+  assert.equal(gd['v_proj.weight'], '16x8'); assert.equal(gd['o_norm.weight'], '8'); assert.equal(gd['o_proj.weight'], '8x16');
+  const dp = shapes(new DeltaProduct({ ...o, householder: 3, shortConv: false }));
+  assert.equal(dp['k_proj.weight'], '24x8'); assert.equal(dp['v_proj.weight'], '24x8'); assert.equal(dp['b_proj.weight'], '6x8'); assert.equal(dp['q_proj.weight'], '8x8');
+  assert.equal(dp['k_conv1d.weight'], undefined);
   assert.throws(() => new DeltaNet({ inputSize: 3, hiddenSize: 6, heads: 4 }), ArgumentError);
+  assert.throws(() => new DeltaProduct({ inputSize: 3, hiddenSize: 8, householder: 0 }), ArgumentError);
+  assert.throws(() => new GatedDeltaNet({ inputSize: 3, hiddenSize: 8, expandV: 0.3 }), ArgumentError);
+  assert.throws(() => new DeltaNet({ inputSize: 3, hiddenSize: 8 }).forward(randn([1, 2, 4])), ShapeError);
 });

@@ -1,103 +1,219 @@
 import { ArgumentError } from '../../errors.js';
-import { add, mul, sigmoid, silu, where } from '../../ops/elementwise.js';
+import { add, exp, mul, neg, sigmoid, silu, softplus, where } from '../../ops/elementwise.js';
+import { tensor } from '../../ops/creation.js';
 import { permute, reshape } from '../../ops/movement.js';
 import { l2Normalize } from '../../ops/norm.js';
 import { Module } from '../module.js';
 import { Linear, RMSNorm } from '../layers.js';
+import { ShortConv } from '../short-conv.js';
 import { positiveInt } from '../sequence-util.js';
 import { ResidualStack } from '../residual-stack.js';
 import type { BlockResult, StackOptions } from '../residual-stack.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { deltaRule } from './delta-rule.js';
+import { deltaProduct } from './delta-rule.js';
 import type { DeltaImpl } from './delta-rule.js';
 
+/** The switches that tell DeltaNet, Gated DeltaNet and DeltaProduct apart (fla's layer arguments). */
+export interface DeltaLayerConfig {
+  heads: number;
+  /** Key and value width per head. */
+  headKDim: number;
+  headVDim: number;
+  /** Householder (delta) steps per token, n_h (1: DeltaNet). */
+  householder: number;
+  /** Scalar decay per head, g = -exp(A_log)·softplus(a_proj(x) + dt_bias) (Gated DeltaNet). */
+  forgetGate: boolean;
+  /** o = RMSNorm(o)·SiLU(g_proj(x)) instead of RMSNorm(o). */
+  outputGate: boolean;
+  /** Short causal convolutions (+ SiLU) on q, k, v; without them q, k, v get a plain SiLU. */
+  shortConv: boolean;
+  convSize: number;
+  /** β ∈ (0, 2) instead of (0, 1), so a Householder step can reach eigenvalue -1. */
+  allowNegEigval: boolean;
+}
+
 /**
- * The DeltaNet attention layer with fla's names: q_proj, k_proj, v_proj (no bias), b_proj (β per
- * head), o_norm (RMSNorm over the value dim), o_proj. q and k go through SiLU and L2
- * normalisation, q is scaled by dk^-1/2, β = sigmoid(b_proj(x)) (× 2 with `allowNegEigval`, so the
- * transition I - β k kᵀ can have eigenvalue -1). x is time-major [T, B, d_model]. fla's short
- * convolutions and output gate are not included.
+ * The delta-rule attention layer with fla's names (DeltaNet, GatedDeltaNet, GatedDeltaProduct):
+ * q_proj, k_proj, v_proj, b_proj (no bias), q_conv1d/k_conv1d/v_conv1d (ShortConvolution, SiLU),
+ * a_proj, A_log, dt_bias (forget gate), g_proj (output gate), o_norm (RMSNorm over the head's value
+ * dim, gated by SiLU(g) when g_proj exists), o_proj. k_proj, v_proj and b_proj produce n_h groups
+ * laid out as fla's '(n h d)'. q and k are L2-normalised per head, q scaled by dk^-1/2, β =
+ * sigmoid(b_proj(x)) (× 2 with allowNegEigval). x is time-major [T, B, d_model].
  */
-export class DeltaNetAttention extends Module {
+export class DeltaAttention extends Module {
   readonly q_proj: Linear; readonly k_proj: Linear; readonly v_proj: Linear; readonly b_proj: Linear;
+  readonly a_proj: Linear | null; readonly A_log: Tensor | null; readonly dt_bias: Tensor | null;
+  readonly q_conv1d: ShortConv | null; readonly k_conv1d: ShortConv | null; readonly v_conv1d: ShortConv | null;
+  readonly g_proj: Linear | null;
   readonly o_norm: RMSNorm; readonly o_proj: Linear;
 
-  constructor(readonly d: number, readonly heads: number, readonly allowNegEigval: boolean, rng: Rng, dtype: DType | undefined) {
+  constructor(readonly d: number, readonly cfg: DeltaLayerConfig, rng: Rng, dtype: DType | undefined) {
     super();
+    const { heads: H, headKDim: dk, headVDim: dv, householder: nh } = cfg;
     const o = { rng, ...(dtype ? { dtype } : {}), bias: false };
-    this.q_proj = this.registerModule('q_proj', new Linear(d, d, o));
-    this.k_proj = this.registerModule('k_proj', new Linear(d, d, o));
-    this.v_proj = this.registerModule('v_proj', new Linear(d, d, o));
-    this.b_proj = this.registerModule('b_proj', new Linear(d, heads, o));
-    this.o_norm = this.registerModule('o_norm', new RMSNorm(d / heads, dtype ? { dtype } : {}));
-    this.o_proj = this.registerModule('o_proj', new Linear(d, d, o));
+    const dt = dtype ? { dtype } : {};
+    this.q_proj = this.registerModule('q_proj', new Linear(d, H * dk, o));
+    this.k_proj = this.registerModule('k_proj', new Linear(d, H * dk * nh, o));
+    this.v_proj = this.registerModule('v_proj', new Linear(d, H * dv * nh, o));
+    this.b_proj = this.registerModule('b_proj', new Linear(d, H * nh, o));
+    if (cfg.forgetGate) {
+      this.a_proj = this.registerModule('a_proj', new Linear(d, H, o));
+      // fla's init: A ~ U(0, 16); dt log-uniform in [1e-3, 0.1] stored as softplus⁻¹(dt)
+      this.A_log = this.registerParameter('A_log', tensor(Array.from({ length: H }, () => Math.log(Math.max(16 * rng.uniform(), 1e-4))), [H], dt));
+      this.dt_bias = this.registerParameter('dt_bias', tensor(Array.from({ length: H }, () => {
+        const s = Math.max(1e-4, Math.exp(Math.log(1e-3) + rng.uniform() * (Math.log(0.1) - Math.log(1e-3))));
+        return s + Math.log(-Math.expm1(-s));
+      }), [H], dt));
+    } else {
+      this.a_proj = null; this.A_log = null; this.dt_bias = null;
+    }
+    if (cfg.shortConv) {
+      const co = { rng, ...dt, bias: false };
+      this.q_conv1d = this.registerModule('q_conv1d', new ShortConv(H * dk, cfg.convSize, co));
+      this.k_conv1d = this.registerModule('k_conv1d', new ShortConv(H * dk * nh, cfg.convSize, co));
+      this.v_conv1d = this.registerModule('v_conv1d', new ShortConv(H * dv * nh, cfg.convSize, co));
+    } else {
+      this.q_conv1d = null; this.k_conv1d = null; this.v_conv1d = null;
+    }
+    this.g_proj = cfg.outputGate ? this.registerModule('g_proj', new Linear(d, H * dv, o)) : null;
+    this.o_norm = this.registerModule('o_norm', new RMSNorm(dv, dt));
+    this.o_proj = this.registerModule('o_proj', new Linear(H * dv, d, o));
   }
 
-  forward(x: Tensor, valid: Tensor | null, state: Tensor | null, impl: DeltaImpl, chunk: number): { y: Tensor; state: Tensor } {
+  /** x [T, B, d] → y [T, B, d]; `valid` [T, B, 1] freezes the state past each end (β = 0, g = 0). */
+  forward(x: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null, impl: DeltaImpl, chunk: number,
+    lengths: readonly number[] | null): { y: Tensor; state: Record<string, Tensor> } {
     const [T, B] = x.shape as [number, number];
-    const H = this.heads, dh = this.d / H;
-    const heads = (t: Tensor): Tensor => permute(reshape(t, [T, B, H, dh]), [1, 2, 0, 3]); // [B, H, T, dh]
-    const q = mul(l2Normalize(heads(silu(this.q_proj.forward(x)))), 1 / Math.sqrt(dh));
-    const k = l2Normalize(heads(silu(this.k_proj.forward(x))));
-    const v = heads(this.v_proj.forward(x));
-    let beta = sigmoid(this.b_proj.forward(x)); // [T, B, H]
-    if (this.allowNegEigval) beta = mul(beta, 2);
-    // β = 0 past a sequence's end: no update, the state is frozen.
+    const { heads: H, headKDim: dk, headVDim: dv, householder: nh } = this.cfg;
+    const state: Record<string, Tensor> = {};
+    const proj = (lin: Linear, conv: ShortConv | null, key: string): Tensor => {
+      if (!conv) return silu(lin.forward(x));
+      const r = conv.forward(lin.forward(x), prev ? prev[key]! : null, lengths);
+      state[key] = r.window;
+      return r.y;
+    };
+    const q = proj(this.q_proj, this.q_conv1d, 'convQ'), k = proj(this.k_proj, this.k_conv1d, 'convK'), v = proj(this.v_proj, this.v_conv1d, 'convV');
+    // [T, B, (n h d)] → [B, H, T, n, d], fla's '... t (n h d) -> ... (t n) h d' before interleaving
+    const groups = (t: Tensor, dim: number): Tensor => permute(reshape(t, [T, B, nh, H, dim]), [1, 3, 0, 2, 4]);
+    const qh = mul(l2Normalize(permute(reshape(q, [T, B, H, dk]), [1, 2, 0, 3])), 1 / Math.sqrt(dk));
+    const kh = l2Normalize(groups(k, dk));
+    const vh = groups(v, dv);
+    let beta = sigmoid(this.b_proj.forward(x)); // [T, B, (n h)]
+    if (this.cfg.allowNegEigval) beta = mul(beta, 2);
     if (valid) beta = where(valid, beta, 0);
-    const r = deltaRule(q, k, v, permute(beta, [1, 2, 0]), { impl, chunk, state });
-    const o = this.o_norm.forward(permute(r.o, [2, 0, 1, 3])); // [T, B, H, dv]
-    return { y: this.o_proj.forward(reshape(o, [T, B, this.d])), state: r.state };
+    let g: Tensor | null = null;
+    if (this.a_proj && this.A_log && this.dt_bias) {
+      g = mul(neg(exp(this.A_log)), softplus(add(this.a_proj.forward(x), this.dt_bias))); // [T, B, H]
+      if (valid) g = where(valid, g, 0);
+      g = permute(g, [1, 2, 0]);
+    }
+    const r = deltaProduct(qh, kh, vh, permute(reshape(beta, [T, B, nh, H]), [1, 3, 0, 2]), { impl, chunk, state: prev ? prev.S! : null, g });
+    state.S = r.state;
+    let o = this.o_norm.forward(permute(r.o, [2, 0, 1, 3])); // [T, B, H, dv]
+    if (this.g_proj) o = mul(o, silu(reshape(this.g_proj.forward(x), [T, B, H, dv])));
+    return { y: this.o_proj.forward(reshape(o, [T, B, H * dv])), state };
   }
 }
 
-class DeltaNetBlock extends Module {
+class DeltaBlock extends Module {
   readonly attn_norm: RMSNorm;
-  readonly attn: DeltaNetAttention;
-  constructor(d: number, heads: number, neg: boolean, rng: Rng, dtype: DType | undefined) {
+  readonly attn: DeltaAttention;
+  constructor(d: number, cfg: DeltaLayerConfig, rng: Rng, dtype: DType | undefined) {
     super();
     this.attn_norm = this.registerModule('attn_norm', new RMSNorm(d, dtype ? { dtype } : {}));
-    this.attn = this.registerModule('attn', new DeltaNetAttention(d, heads, neg, rng, dtype));
+    this.attn = this.registerModule('attn', new DeltaAttention(d, cfg, rng, dtype));
   }
 }
 
-/** Options of `DeltaNet` (model width = hiddenSize, split over `heads`). */
+/** Options of the delta-rule stacks (model width = hiddenSize, `heads` heads). */
 export interface DeltaNetOptions extends StackOptions {
   heads?: number;
-  /** β ∈ (0, 2) instead of (0, 1) (DeltaProduct's negative eigenvalues). */
+  /** Key width per head (default hiddenSize / heads); value width = headDim · expandV (default 1). */
+  headDim?: number;
+  expandV?: number;
+  /** β ∈ (0, 2) instead of (0, 1) (negative eigenvalues, for state tracking). */
   allowNegEigval?: boolean;
+  /** Short convolutions on q, k, v (default true, as fla), kernel convSize (default 4). */
+  shortConv?: boolean;
+  convSize?: number;
+  /** Output gate g_proj (default: false for DeltaNet, true for the gated variants). */
+  outputGate?: boolean;
   /** 'chunk' (default, UT transform) or 'recurrent'; chunk size (default 16). */
   impl?: DeltaImpl;
   chunk?: number;
 }
 
+/** Options of `DeltaProduct`: also the number of Householder steps per token and the forget gate. */
+export interface DeltaProductOptions extends DeltaNetOptions {
+  /** n_h (default 2). */
+  householder?: number;
+  /** Gated DeltaProduct's decay (default true, as fla's GatedDeltaProduct). */
+  forgetGate?: boolean;
+}
+
 /**
- * DeltaNet: pre-norm residual blocks (fla's `attn_norm`, `attn`) of delta-rule attention.
- * Batch-first: forward(x [B, T, inputSize], state?, { lengths }) → output [B, T, d]; state
- * { h [L, B, d], S [L, B, H, dv, dk] }; `step` streams one token.
+ * The shared stack of delta-rule layers: pre-norm residual blocks (fla's `layers.{i}.attn_norm`,
+ * `layers.{i}.attn`). Batch-first: forward(x [B, T, inputSize], state?, { lengths }) → output
+ * [B, T, d]; state { h, S [L, B, H, dv, dk], convQ/convK/convV windows }; `step` streams a token.
  */
-export class DeltaNet extends ResidualStack<DeltaNetBlock> {
-  readonly heads: number;
+export class DeltaStack extends ResidualStack<DeltaBlock> {
+  readonly config: DeltaLayerConfig;
   readonly impl: DeltaImpl;
   readonly chunk: number;
 
-  constructor(opts: DeltaNetOptions) {
-    const op = 'DeltaNet';
+  protected constructor(op: string, opts: DeltaProductOptions, defaults: { householder: number; forgetGate: boolean; outputGate: boolean }) {
     const heads = positiveInt(op, 'heads', opts.heads ?? 1);
     const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
-    if (d % heads !== 0) throw new ArgumentError(op, `hiddenSize ${d} must be divisible by heads ${heads}`);
+    if (opts.headDim === undefined && d % heads !== 0) throw new ArgumentError(op, `hiddenSize ${d} must be divisible by heads ${heads}`);
+    const dk = positiveInt(op, 'headDim', opts.headDim ?? d / heads);
+    const expandV = opts.expandV ?? 1;
+    const dv = dk * expandV;
+    if (!Number.isInteger(dv) || dv < 1) throw new ArgumentError(op, `headDim · expandV must be a positive integer, got ${dk} · ${String(expandV)}`);
     const impl = opts.impl ?? 'chunk';
     if (impl !== 'chunk' && impl !== 'recurrent') throw new ArgumentError(op, `impl must be chunk or recurrent, got '${String(impl)}'`);
     const chunk = positiveInt(op, 'chunk', opts.chunk ?? 16);
-    super(op, opts, (rng) => new DeltaNetBlock(d, heads, !!opts.allowNegEigval, rng, opts.dtype));
-    this.heads = heads;
+    const cfg: DeltaLayerConfig = {
+      heads, headKDim: dk, headVDim: dv,
+      householder: positiveInt(op, 'householder', opts.householder ?? defaults.householder),
+      forgetGate: opts.forgetGate ?? defaults.forgetGate,
+      outputGate: opts.outputGate ?? defaults.outputGate,
+      shortConv: opts.shortConv ?? true,
+      convSize: positiveInt(op, 'convSize', opts.convSize ?? 4),
+      allowNegEigval: !!opts.allowNegEigval,
+    };
+    super(op, opts, (rng) => new DeltaBlock(d, cfg, rng, opts.dtype));
+    this.config = cfg;
     this.impl = impl;
     this.chunk = chunk;
   }
 
-  protected runBlock(blk: DeltaNetBlock, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null): BlockResult {
-    const r = blk.attn.forward(blk.attn_norm.forward(seq), valid, prev ? prev.S! : null, this.impl, this.chunk);
-    return { y: add(seq, r.y), state: { S: r.state } };
+  protected runBlock(blk: DeltaBlock, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null,
+    stepping: boolean, lengths: readonly number[] | null): BlockResult {
+    // One token at a time the recurrence is the cheaper form.
+    const r = blk.attn.forward(blk.attn_norm.forward(seq), valid, prev, stepping ? 'recurrent' : this.impl, this.chunk, lengths);
+    return { y: add(seq, r.y), state: r.state };
+  }
+}
+
+/** DeltaNet (fla `DeltaNet`): the delta rule, no decay, no output gate by default. */
+export class DeltaNet extends DeltaStack {
+  constructor(opts: DeltaNetOptions) {
+    super('DeltaNet', { ...opts, householder: 1, forgetGate: false }, { householder: 1, forgetGate: false, outputGate: false });
+  }
+}
+
+/** Gated DeltaNet (fla `GatedDeltaNet`): the delta rule with a scalar decay per head and an output gate. */
+export class GatedDeltaNet extends DeltaStack {
+  constructor(opts: DeltaNetOptions) {
+    super('GatedDeltaNet', { ...opts, householder: 1, forgetGate: true }, { householder: 1, forgetGate: true, outputGate: true });
+  }
+}
+
+/** DeltaProduct (fla `GatedDeltaProduct`): n_h Householder steps per token, optional decay, output gate. */
+export class DeltaProduct extends DeltaStack {
+  constructor(opts: DeltaProductOptions) {
+    super('DeltaProduct', opts, { householder: 2, forgetGate: true, outputGate: true });
   }
 }

@@ -1,4 +1,4 @@
-export { deltaRule } from './delta-rule.js';
-export type { DeltaImpl } from './delta-rule.js';
-export { DeltaNet, DeltaNetAttention } from './deltanet.js';
-export type { DeltaNetOptions } from './deltanet.js';
+export { deltaProduct, deltaRule } from './delta-rule.js';
+export type { DeltaImpl, DeltaOptions } from './delta-rule.js';
+export { DeltaAttention, DeltaNet, DeltaProduct, DeltaStack, GatedDeltaNet } from './deltanet.js';
+export type { DeltaLayerConfig, DeltaNetOptions, DeltaProductOptions } from './deltanet.js';
