@@ -1,0 +1,179 @@
+import { ArgumentError } from '../../errors.js';
+import { add, div, logSigmoid, mul, silu, where } from '../../ops/elementwise.js';
+import { permute, reshape } from '../../ops/movement.js';
+import { Module } from '../module.js';
+import { Linear, RMSNorm, Sequential } from '../layers.js';
+import { positiveInt } from '../sequence-util.js';
+import { ResidualStack } from '../residual-stack.js';
+import type { BlockResult, StackOptions } from '../residual-stack.js';
+import type { Rng } from '../../tensor/rng.js';
+import type { DType } from '../../tensor/dtype.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { gatedLinearAttention } from './gated-linear-attention.js';
+import type { GLAImpl } from './gated-linear-attention.js';
+
+/** Options of `GLAAttention` (fla's `GatedLinearAttention` arguments, camelCased). */
+export interface GLAAttentionOptions {
+  /** Model width (fla's hidden_size). */
+  hiddenSize: number;
+  /** Heads (default 1; fla's default is 4). key and value widths must divide by it. */
+  heads?: number;
+  /** Key width = hiddenSize · expandK (default 0.5, as fla). */
+  expandK?: number;
+  /** Value width = hiddenSize · expandV (default 1, as fla). */
+  expandV?: number;
+  /** Rank of the low-rank forget-gate projection gk_proj (default 16, as fla). */
+  gateLowRankDim?: number;
+  /** gk = logsigmoid(gk_proj(x)) / gateLogitNormalizer (default 16, as fla). */
+  gateLogitNormalizer?: number;
+  /** eps of g_norm_swish_gate (default 1e-5, as fla). */
+  normEps?: number;
+  rng: Rng;
+  dtype?: DType;
+}
+
+/** A width hiddenSize · expand that is a whole number divisible by the head count, or an ArgumentError. */
+function expandedDim(op: string, name: string, d: number, expand: number, heads: number): number {
+  const w = d * expand;
+  if (!(expand > 0) || !Number.isInteger(w)) throw new ArgumentError(op, `hiddenSize · ${name} must be a positive integer, got ${d} · ${expand}`);
+  if (w % heads !== 0) throw new ArgumentError(op, `hiddenSize · ${name} = ${w} must be divisible by heads ${heads}`);
+  return w;
+}
+
+/**
+ * The gated linear attention layer of fla (`GatedLinearAttention`, no short conv, no feature map)
+ * with its parameter names: q_proj, k_proj, v_proj, g_proj (output gate), gk_proj (low rank:
+ * `gk_proj.0` D → 16 without bias, `gk_proj.1` 16 → key width with bias), g_norm_swish_gate
+ * (RMSNorm over the head's value dim, then × swish(g)), o_proj; all other projections have no bias.
+ * The forget gate is per key channel: gk = logsigmoid(gk_proj(x)) / 16 ≤ 0, and q is scaled by
+ * dk^-1/2. x is time-major [T, B, hiddenSize]; the state is [B, H, dk, dv] (fla's layout).
+ */
+export class GLAAttention extends Module {
+  readonly q_proj: Linear; readonly k_proj: Linear; readonly v_proj: Linear; readonly g_proj: Linear;
+  readonly gk_proj: Sequential;
+  readonly g_norm_swish_gate: RMSNorm;
+  readonly o_proj: Linear;
+  readonly hiddenSize: number;
+  readonly heads: number;
+  /** Total key and value widths (fla's key_dim, value_dim) and per head (head_k_dim, head_v_dim). */
+  readonly keyDim: number; readonly valueDim: number; readonly headKDim: number; readonly headVDim: number;
+  readonly gateLogitNormalizer: number;
+
+  constructor(opts: GLAAttentionOptions) {
+    super();
+    const op = 'GLAAttention';
+    const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
+    const H = positiveInt(op, 'heads', opts.heads ?? 1);
+    const r = positiveInt(op, 'gateLowRankDim', opts.gateLowRankDim ?? 16);
+    const norm = opts.gateLogitNormalizer ?? 16;
+    if (!(norm > 0) || !Number.isFinite(norm)) throw new ArgumentError(op, `gateLogitNormalizer must be a positive number, got ${String(norm)}`);
+    this.hiddenSize = d;
+    this.heads = H;
+    this.keyDim = expandedDim(op, 'expandK', d, opts.expandK ?? 0.5, H);
+    this.valueDim = expandedDim(op, 'expandV', d, opts.expandV ?? 1, H);
+    this.headKDim = this.keyDim / H;
+    this.headVDim = this.valueDim / H;
+    this.gateLogitNormalizer = norm;
+    const dt = opts.dtype ? { dtype: opts.dtype } : {};
+    const o = { rng: opts.rng, ...dt, bias: false };
+    this.q_proj = this.registerModule('q_proj', new Linear(d, this.keyDim, o));
+    this.k_proj = this.registerModule('k_proj', new Linear(d, this.keyDim, o));
+    this.v_proj = this.registerModule('v_proj', new Linear(d, this.valueDim, o));
+    this.g_proj = this.registerModule('g_proj', new Linear(d, this.valueDim, o));
+    this.gk_proj = this.registerModule('gk_proj', new Sequential(new Linear(d, r, o), new Linear(r, this.keyDim, { ...o, bias: true })));
+    this.o_proj = this.registerModule('o_proj', new Linear(this.valueDim, d, o));
+    this.g_norm_swish_gate = this.registerModule('g_norm_swish_gate', new RMSNorm(this.headVDim, { eps: opts.normEps ?? 1e-5, ...dt }));
+  }
+
+  /**
+   * x [T, B, hiddenSize] → y [T, B, hiddenSize] and the final state [B, H, dk, dv]. `valid`
+   * [T, B, 1] (1 inside a sequence) freezes the state past each end: there the log-gate and k are 0,
+   * so S_t = S_{t-1}.
+   */
+  forward(x: Tensor, valid: Tensor | null, state: Tensor | null, impl: GLAImpl = 'chunk', chunk = 16): { y: Tensor; state: Tensor } {
+    const [T, B] = x.shape as [number, number];
+    const H = this.heads, dk = this.headKDim, dv = this.headVDim;
+    const heads = (t: Tensor, dh: number): Tensor => permute(reshape(t, [T, B, H, dh]), [1, 2, 0, 3]); // [B, H, T, dh]
+    const q = mul(heads(this.q_proj.forward(x), dk), 1 / Math.sqrt(dk));
+    let k = this.k_proj.forward(x);
+    const v = heads(this.v_proj.forward(x), dv);
+    // logsigmoid ≤ 0, and the normaliser keeps the decay mild at init (fla: gate_logit_normalizer)
+    let gk = div(logSigmoid(this.gk_proj.forward(x)), this.gateLogitNormalizer);
+    if (valid) {
+      gk = where(valid, gk, 0);
+      k = where(valid, k, 0);
+    }
+    const r = gatedLinearAttention(q, heads(k, dk), v, heads(gk, dk), { impl, chunk, state });
+    const o = this.g_norm_swish_gate.forward(permute(r.o, [2, 0, 1, 3])); // [T, B, H, dv], normalised per head
+    const g = reshape(this.g_proj.forward(x), [T, B, H, dv]);
+    return { y: this.o_proj.forward(reshape(mul(o, silu(g)), [T, B, this.valueDim])), state: r.state };
+  }
+}
+
+/** A pre-norm residual block: x + attn(RMSNorm(x)) (fla's `attn_norm`, `attn`). */
+class GLABlock extends Module {
+  readonly attn_norm: RMSNorm;
+  readonly attn: GLAAttention;
+  constructor(opts: GLAAttentionOptions) {
+    super();
+    this.attn_norm = this.registerModule('attn_norm', new RMSNorm(opts.hiddenSize, opts.dtype ? { dtype: opts.dtype } : {}));
+    this.attn = this.registerModule('attn', new GLAAttention(opts));
+  }
+}
+
+/** Options of `GLA` (model width = hiddenSize). */
+export interface GLAOptions extends StackOptions {
+  /** Heads (default 1). */
+  heads?: number;
+  /** Key width hiddenSize · expandK (default 0.5) and value width hiddenSize · expandV (default 1), as fla. */
+  expandK?: number;
+  expandV?: number;
+  /** Low-rank dim of gk_proj (default 16) and gate_logit_normalizer (default 16), as fla. */
+  gateLowRankDim?: number;
+  gateLogitNormalizer?: number;
+  /** eps of g_norm_swish_gate (default 1e-5). */
+  normEps?: number;
+  /** 'chunk' (default, chunkwise) or 'recurrent'; chunk size (default 16). */
+  impl?: GLAImpl;
+  chunk?: number;
+}
+
+/**
+ * GLA: pre-norm residual blocks (`layers.{i}.attn_norm`, `layers.{i}.attn`) of gated linear
+ * attention with fla's names. Batch-first: forward(x [B, T, inputSize], state?, { lengths }) →
+ * output [B, T, d]; state { h [L, B, d], S [L, B, H, dk, dv] }; `step` streams one token.
+ */
+export class GLA extends ResidualStack<GLABlock> {
+  readonly heads: number;
+  readonly impl: GLAImpl;
+  readonly chunk: number;
+
+  constructor(opts: GLAOptions) {
+    const op = 'GLA';
+    const heads = positiveInt(op, 'heads', opts.heads ?? 1);
+    const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
+    const impl = opts.impl ?? 'chunk';
+    if (impl !== 'chunk' && impl !== 'recurrent') throw new ArgumentError(op, `impl must be chunk or recurrent, got '${String(impl)}'`);
+    const chunk = positiveInt(op, 'chunk', opts.chunk ?? 16);
+    // Validate the widths before any parameter is made.
+    expandedDim(op, 'expandK', d, opts.expandK ?? 0.5, heads);
+    expandedDim(op, 'expandV', d, opts.expandV ?? 1, heads);
+    super(op, opts, (rng) => new GLABlock({
+      hiddenSize: d, heads, rng,
+      ...(opts.expandK !== undefined ? { expandK: opts.expandK } : {}),
+      ...(opts.expandV !== undefined ? { expandV: opts.expandV } : {}),
+      ...(opts.gateLowRankDim !== undefined ? { gateLowRankDim: opts.gateLowRankDim } : {}),
+      ...(opts.gateLogitNormalizer !== undefined ? { gateLogitNormalizer: opts.gateLogitNormalizer } : {}),
+      ...(opts.normEps !== undefined ? { normEps: opts.normEps } : {}),
+      ...(opts.dtype ? { dtype: opts.dtype } : {}),
+    }));
+    this.heads = heads;
+    this.impl = impl;
+    this.chunk = chunk;
+  }
+
+  protected runBlock(blk: GLABlock, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null): BlockResult {
+    const r = blk.attn.forward(blk.attn_norm.forward(seq), valid, prev ? prev.S! : null, this.impl, this.chunk);
+    return { y: add(seq, r.y), state: { S: r.state } };
+  }
+}

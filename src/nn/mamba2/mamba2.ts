@@ -1,0 +1,217 @@
+import { ArgumentError } from '../../errors.js';
+import { add, exp, mul, neg, silu, softplus, where } from '../../ops/elementwise.js';
+import { full, tensor } from '../../ops/creation.js';
+import { broadcastTo, permute, reshape, split, unsqueeze } from '../../ops/movement.js';
+import { rmsNorm } from '../../ops/norm.js';
+import { Module } from '../module.js';
+import { Linear, RMSNorm } from '../layers.js';
+import { positiveInt } from '../sequence-util.js';
+import { ShortConv } from '../short-conv.js';
+import { ResidualStack } from '../residual-stack.js';
+import type { BlockResult, StackOptions, StackState } from '../residual-stack.js';
+import type { Rng } from '../../tensor/rng.js';
+import type { DType } from '../../tensor/dtype.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { gatedLinearAttention } from '../gla/gated-linear-attention.js';
+import type { GLAImpl } from '../gla/gated-linear-attention.js';
+
+/**
+ * mamba_ssm's `RMSNormGated` with norm_before_gate = False: y = rmsnorm(x ⊙ silu(z)) · weight,
+ * normalised over groups of `groupSize` channels (the whole width when ngroups = 1). weight [dim].
+ */
+export class RMSNormGated extends Module {
+  readonly weight: Tensor;
+
+  constructor(readonly dim: number, readonly groupSize: number, readonly eps = 1e-5, dtype?: DType) {
+    super();
+    positiveInt('RMSNormGated', 'dim', dim);
+    positiveInt('RMSNormGated', 'groupSize', groupSize);
+    if (dim % groupSize !== 0) throw new ArgumentError('RMSNormGated', `dim ${dim} must be divisible by groupSize ${groupSize}`);
+    this.weight = this.registerParameter('weight', full([dim], 1, { dtype: dtype ?? 'float32' }));
+  }
+
+  /** x, z [..., dim] → [..., dim]. */
+  forward(x: Tensor, z: Tensor): Tensor {
+    const gated = mul(x, silu(z));
+    if (this.groupSize === this.dim) return rmsNorm(gated, this.weight, this.eps);
+    const lead = x.shape.slice(0, -1);
+    const normed = rmsNorm(reshape(gated, [...lead, this.dim / this.groupSize, this.groupSize]), null, this.eps);
+    return mul(reshape(normed, [...lead, this.dim]), this.weight);
+  }
+}
+
+/** Per-layer streaming state of a Mamba-2 mixer: conv window [B, conv_dim, d_conv − 1] and SSM state [B, nheads, d_state, headdim]. */
+export interface Mamba2MixerState { conv: Tensor; ssm: Tensor }
+
+/** Options of `Mamba2Mixer` (mamba_ssm's `Mamba2` arguments, camelCased). */
+export interface Mamba2MixerOptions {
+  /** d_model. */
+  dModel: number;
+  /** d_state N (default 16; mamba_ssm's default 128 is too big for CPU training). */
+  dState?: number;
+  /** d_conv (default 4). */
+  dConv?: number;
+  /** d_inner = expand · d_model (default 2). */
+  expand?: number;
+  /** headdim P (default 16; mamba_ssm: 64). d_inner must divide by it; nheads = d_inner / P. */
+  headDim?: number;
+  /** ngroups: B and C are shared by nheads / ngroups heads each (default 1). */
+  nGroups?: number;
+  /** U(lo, hi) range for A = exp(A_log) at init (default [1, 16]). */
+  aInitRange?: readonly [number, number];
+  /** Log-uniform range of the initial Δ (default [1e-3, 0.1]), floored at 1e-4. */
+  dtMin?: number;
+  dtMax?: number;
+  rng: Rng;
+  dtype?: DType;
+}
+
+/**
+ * The Mamba-2 mixer with mamba_ssm's names and shapes (`modules/mamba2.py`, d_ssm = d_inner, no
+ * MLP part): in_proj (no bias) → [z, x, B, C, dt]; conv1d (ShortConv with bias, then SiLU) over
+ * (x, B, C); Δ = softplus(dt + dt_bias); per head the SSD recurrence with scalar A = −exp(A_log)
+ *   h_t = exp(Δ_t A) h_{t−1} + Δ_t B_t x_tᵀ,   y_t = C_tᵀ h_t + D x_t
+ * computed by `gatedLinearAttention(q = C, k = B, v = Δ·x, g = Δ·A)` (a scalar gate: the chunked
+ * SSD); then norm (RMSNormGated with z, norm after gate) and out_proj. x is time-major [T, B, d_model].
+ * The SSM state is [B, nheads, d_state, headdim] (fla's layout; mamba_ssm keeps its transpose).
+ */
+export class Mamba2Mixer extends Module {
+  readonly in_proj: Linear;
+  readonly conv1d: ShortConv;
+  readonly dt_bias: Tensor;
+  readonly A_log: Tensor;
+  readonly D: Tensor;
+  readonly norm: RMSNormGated;
+  readonly out_proj: Linear;
+  readonly dModel: number; readonly dState: number; readonly dConv: number; readonly dInner: number;
+  readonly headDim: number; readonly nHeads: number; readonly nGroups: number; readonly convDim: number;
+
+  constructor(opts: Mamba2MixerOptions) {
+    super();
+    const op = 'Mamba2Mixer';
+    const dm = positiveInt(op, 'dModel', opts.dModel);
+    const N = positiveInt(op, 'dState', opts.dState ?? 16);
+    const K = positiveInt(op, 'dConv', opts.dConv ?? 4);
+    const di = dm * positiveInt(op, 'expand', opts.expand ?? 2);
+    const P = positiveInt(op, 'headDim', opts.headDim ?? 16);
+    const G = positiveInt(op, 'nGroups', opts.nGroups ?? 1);
+    if (di % P !== 0) throw new ArgumentError(op, `d_inner = expand · d_model = ${di} must be divisible by headDim ${P}`);
+    const H = di / P;
+    if (H % G !== 0) throw new ArgumentError(op, `nheads ${H} must be divisible by nGroups ${G}`);
+    const [aLo, aHi] = opts.aInitRange ?? [1, 16];
+    if (!(aLo > 0 && aHi >= aLo)) throw new ArgumentError(op, `aInitRange must satisfy 0 < lo <= hi, got [${aLo}, ${aHi}]`);
+    const dtMin = opts.dtMin ?? 1e-3, dtMax = opts.dtMax ?? 0.1;
+    if (!(dtMin > 0 && dtMax >= dtMin)) throw new ArgumentError(op, `need 0 < dtMin <= dtMax, got ${dtMin}, ${dtMax}`);
+    this.dModel = dm; this.dState = N; this.dConv = K; this.dInner = di;
+    this.headDim = P; this.nHeads = H; this.nGroups = G; this.convDim = di + 2 * G * N;
+    const rng = opts.rng;
+    const d = opts.dtype ? { dtype: opts.dtype } : {};
+    const o = { rng, ...d, bias: false };
+    this.in_proj = this.registerModule('in_proj', new Linear(dm, 2 * di + 2 * G * N + H, o));
+    this.conv1d = this.registerModule('conv1d', new ShortConv(this.convDim, K, { bias: true, rng, ...d }));
+    // mamba_ssm init: dt_bias = softplus⁻¹(Δ) with Δ log-uniform in [dt_min, dt_max] (floor 1e-4),
+    // so softplus(dt_bias) starts at a spread of time scales.
+    const dtBias = Array.from({ length: H }, () => {
+      const dt = Math.max(1e-4, Math.exp(Math.log(dtMin) + rng.uniform() * (Math.log(dtMax) - Math.log(dtMin))));
+      return dt + Math.log(-Math.expm1(-dt));
+    });
+    this.dt_bias = this.registerParameter('dt_bias', tensor(dtBias, [H], d));
+    this.A_log = this.registerParameter('A_log', tensor(Array.from({ length: H }, () => Math.log(aLo + rng.uniform() * (aHi - aLo))), [H], d));
+    this.D = this.registerParameter('D', full([H], 1, { dtype: opts.dtype ?? 'float32' }));
+    this.norm = this.registerModule('norm', new RMSNormGated(di, di / G, 1e-5, opts.dtype));
+    this.out_proj = this.registerModule('out_proj', new Linear(di, dm, o));
+  }
+
+  /**
+   * x [T, B, d_model] → y [T, B, d_model] and the carried state. `valid` [T, B, 1] sets Δ = 0 past
+   * each end (decay exp(0) = 1 and no input: the SSM state is frozen); `lengths` makes the conv
+   * window end there too.
+   */
+  forward(x: Tensor, valid: Tensor | null, state: Mamba2MixerState | null, impl: GLAImpl = 'chunk', chunk = 16,
+    lengths: readonly number[] | null = null): { y: Tensor; state: Mamba2MixerState } {
+    const [T, B] = x.shape as [number, number];
+    const { dInner: di, dState: N, nHeads: H, headDim: P, nGroups: G } = this;
+    const [z, xBC, dtRaw] = split(this.in_proj.forward(x), [di, this.convDim, H], -1) as [Tensor, Tensor, Tensor];
+    const cv = this.conv1d.forward(xBC, state ? state.conv : null, lengths);
+    const [xs, Bm, Cm] = split(cv.y, [di, G * N, G * N], -1) as [Tensor, Tensor, Tensor];
+    let dt = softplus(add(dtRaw, this.dt_bias)); // Δ [T, B, H]
+    if (valid) dt = where(valid, dt, 0);
+    const g = mul(dt, neg(exp(this.A_log))); // log-decay Δ·A ≤ 0, [T, B, H]
+    const xh = reshape(xs, [T, B, H, P]);
+    const v = permute(mul(xh, unsqueeze(dt, -1)), [1, 2, 0, 3]); // Δ·x [B, H, T, P]
+    // B, C [T, B, G·N] → [B, H, T, N]: head h reads group ⌊h / (H / G)⌋.
+    const perHead = (m: Tensor): Tensor => {
+      const gm = permute(reshape(m, [T, B, G, N]), [1, 2, 0, 3]); // [B, G, T, N]
+      if (G === H) return gm;
+      return reshape(broadcastTo(unsqueeze(gm, 2), [B, G, H / G, T, N]), [B, H, T, N]);
+    };
+    const r = gatedLinearAttention(perHead(Cm), perHead(Bm), v, permute(g, [1, 2, 0]), { impl, chunk, state: state ? state.ssm : null });
+    const yh = add(permute(r.o, [2, 0, 1, 3]), mul(xh, reshape(this.D, [H, 1]))); // + D x, [T, B, H, P]
+    const y = this.norm.forward(reshape(yh, [T, B, di]), z);
+    return { y: this.out_proj.forward(y), state: { conv: cv.window, ssm: r.state } };
+  }
+}
+
+/** A pre-norm residual block: x + mixer(RMSNorm(x)) (mamba_ssm's Block: `norm`, `mixer`). */
+class Mamba2Block extends Module {
+  readonly norm: RMSNorm;
+  readonly mixer: Mamba2Mixer;
+  constructor(opts: Mamba2MixerOptions) {
+    super();
+    this.norm = this.registerModule('norm', new RMSNorm(opts.dModel, opts.dtype ? { dtype: opts.dtype } : {}));
+    this.mixer = this.registerModule('mixer', new Mamba2Mixer(opts));
+  }
+}
+
+/** Options of `Mamba2` (d_model = hiddenSize). */
+export interface Mamba2Options extends StackOptions {
+  /** d_state (default 16; mamba_ssm: 128), d_conv (4), expand (2), headdim (16; mamba_ssm: 64), ngroups (1). */
+  stateSize?: number;
+  convSize?: number;
+  expand?: number;
+  headDim?: number;
+  nGroups?: number;
+  /** 'chunk' (default: chunked SSD) or 'recurrent' (the token loop); chunk size (default 16). */
+  impl?: GLAImpl;
+  chunk?: number;
+}
+
+/** State: last outputs h [L, B, d], conv windows [L, B, conv_dim, d_conv − 1], SSM states [L, B, nheads, d_state, headdim]. */
+export type Mamba2State = StackState;
+
+/**
+ * A stack of Mamba-2 blocks (pre-norm residual, mamba_ssm names: `layers.0.mixer.in_proj.weight`,
+ * `layers.0.mixer.dt_bias`, `layers.0.mixer.norm.weight`, ...). Batch-first: forward(x [B, T,
+ * inputSize], state?, { lengths }) → output [B, T, d_model]; `step` streams one token with the conv
+ * window and SSM state.
+ */
+export class Mamba2 extends ResidualStack<Mamba2Block> {
+  readonly impl: GLAImpl;
+  readonly chunk: number;
+
+  constructor(opts: Mamba2Options) {
+    const op = 'Mamba2';
+    const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
+    const impl = opts.impl ?? 'chunk';
+    if (impl !== 'chunk' && impl !== 'recurrent') throw new ArgumentError(op, `impl must be chunk or recurrent, got '${String(impl)}'`);
+    const chunk = positiveInt(op, 'chunk', opts.chunk ?? 16);
+    const mixer = (rng: Rng): Mamba2MixerOptions => ({
+      dModel: d, rng,
+      ...(opts.stateSize !== undefined ? { dState: opts.stateSize } : {}),
+      ...(opts.convSize !== undefined ? { dConv: opts.convSize } : {}),
+      ...(opts.expand !== undefined ? { expand: opts.expand } : {}),
+      ...(opts.headDim !== undefined ? { headDim: opts.headDim } : {}),
+      ...(opts.nGroups !== undefined ? { nGroups: opts.nGroups } : {}),
+      ...(opts.dtype ? { dtype: opts.dtype } : {}),
+    });
+    super(op, opts, (rng) => new Mamba2Block(mixer(rng)));
+    this.impl = impl;
+    this.chunk = chunk;
+  }
+
+  protected runBlock(blk: Mamba2Block, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null,
+    _stepping: boolean, lengths: readonly number[] | null): BlockResult {
+    const r = blk.mixer.forward(blk.norm.forward(seq), valid, prev ? { conv: prev.conv!, ssm: prev.ssm! } : null, this.impl, this.chunk, lengths);
+    return { y: add(seq, r.y), state: { conv: r.state.conv, ssm: r.state.ssm } };
+  }
+}
