@@ -33,7 +33,9 @@ const TRAIN_FLAGS: Record<string, FlagSpec> = {
   bidirectional: { type: 'boolean', help: 'second stack reading backwards (per-sequence tasks only)' },
   embed: { type: 'string', help: 'embedding width for token tasks (default = hidden)' },
   norm: { type: 'string', help: 'layer, rms or none before the head (default layer)' },
-  heads: { type: 'string', help: 'block-diagonal recurrent heads (default 1 = dense)' },
+  heads: { type: 'string', help: 'block-diagonal recurrent heads, or attention heads of linear-RNN layers (default 1)' },
+  householder: { type: 'string', help: 'deltaproduct: Householder steps per token n_h (default 2)' },
+  'neg-eigval': { type: 'boolean', help: 'delta-rule layers: beta in (0, 2), eigenvalues down to -1' },
   'task-opt': { type: 'string', multiple: true, help: 'task option key=value (repeatable), e.g. numPairs=16' },
   text: { type: 'string', help: 'text file for --task text' },
   'eval-every': { type: 'string', help: 'steps between evaluations (default steps/4)' },
@@ -69,6 +71,8 @@ function configFromFlags(v: Record<string, unknown>, saved?: TrainConfig): Train
   if (v.embed !== undefined) model.embedDim = intFlag('embed', v.embed, 64, 1);
   if (v.norm !== undefined) model.norm = choiceFlag('norm', v.norm, ['layer', 'rms', 'none'] as const, 'layer');
   if (v.heads !== undefined) model.heads = intFlag('heads', v.heads, 1, 1);
+  if (v.householder !== undefined) model.householder = intFlag('householder', v.householder, 2, 1);
+  if (v['neg-eigval']) model.negEigval = true;
   return trainConfig({
     task: String(v.task ?? 'parity'), taskOptions, model, steps,
     seed: intFlag('seed', v.seed, 0, 0),

@@ -5,7 +5,8 @@ import { Aaren } from '../nn/aaren/layer.js';
 import { ParaGRU, ParaLSTM } from '../nn/pararnn/layer.js';
 import { SSM } from '../nn/ssm/stack.js';
 import { Mamba } from '../nn/mamba/mamba.js';
-import { DeltaNet } from '../nn/delta/deltanet.js';
+import { DeltaNet, DeltaProduct, GatedDeltaNet } from '../nn/delta/deltanet.js';
+import { HybridStack } from './hybrid.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -18,12 +19,32 @@ export interface SequenceLayer extends Module {
   step(x: Tensor, state?: LayerState | null): { output: Tensor; state: LayerState };
 }
 
+/** What a cell is built from: the recurrent-layer options plus the linear-RNN switches. */
+export interface CellOptions extends RecurrentOptions {
+  /** DeltaProduct: Householder steps per token (default 2). */
+  householder?: number;
+  /** Delta-rule layers: β ∈ (0, 2), eigenvalues down to -1 (default false). */
+  negEigval?: boolean;
+}
+
 /** A recurrent stack a sequence model can be built on, by its CLI name. */
 export interface CellSpec {
   readonly name: string;
   /** One line for `recurrent models`. */
   readonly description: string;
-  create(opts: RecurrentOptions): SequenceLayer;
+  create(opts: CellOptions): SequenceLayer;
+}
+
+/** The options every residual stack takes, from the cell options. */
+function stackOpts(o: CellOptions): { inputSize: number; hiddenSize: number; numLayers: number; dropout: number } & Pick<CellOptions, 'rng' | 'dtype'> {
+  return { inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, dropout: o.dropout ?? 0,
+    ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) };
+}
+
+/** Rejects options a causal, head-agnostic stack cannot honour. */
+function causalOnly(name: string, o: CellOptions, headsOk: boolean): void {
+  if (o.bidirectional) throw new ArgumentError(`model ${name}`, 'is causal: bidirectional is not supported');
+  if (!headsOk && (o.heads ?? 1) > 1) throw new ArgumentError(`model ${name}`, 'does not take heads');
 }
 
 const SPECS: CellSpec[] = [
@@ -70,11 +91,24 @@ const SPECS: CellSpec[] = [
     },
   },
   {
-    name: 'deltanet', description: 'DeltaNet (fla names): delta-rule linear attention, trained chunkwise via the UT transform',
+    name: 'deltanet', description: 'DeltaNet (fla names): delta-rule linear attention with short convs, trained chunkwise via the UT transform',
     create: (o) => {
-      if (o.bidirectional) throw new ArgumentError('model deltanet', 'is causal: bidirectional is not supported');
-      return new DeltaNet({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, heads: o.heads ?? 1, dropout: o.dropout ?? 0,
-        ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
+      causalOnly('deltanet', o, true);
+      return new DeltaNet({ ...stackOpts(o), heads: o.heads ?? 1, allowNegEigval: !!o.negEigval });
+    },
+  },
+  {
+    name: 'gated-deltanet', description: 'Gated DeltaNet (fla names): delta rule with a Mamba-2-style decay per head and an output gate',
+    create: (o) => {
+      causalOnly('gated-deltanet', o, true);
+      return new GatedDeltaNet({ ...stackOpts(o), heads: o.heads ?? 1, allowNegEigval: !!o.negEigval });
+    },
+  },
+  {
+    name: 'deltaproduct', description: 'DeltaProduct (fla GatedDeltaProduct): --householder n_h delta steps per token; --neg-eigval for β in (0, 2)',
+    create: (o) => {
+      causalOnly('deltaproduct', o, true);
+      return new DeltaProduct({ ...stackOpts(o), heads: o.heads ?? 1, householder: o.householder ?? 2, allowNegEigval: !!o.negEigval });
     },
   },
   {
@@ -98,9 +132,25 @@ export function listCells(): readonly CellSpec[] {
   return SPECS;
 }
 
-/** Looks a cell up by name; the error lists the valid names. */
+/**
+ * Looks a cell up by name; the error lists the valid names. 'a+b' is a hybrid stack whose layers
+ * cycle through the named cells (e.g. 'gated-deltanet+lstm' with 4 layers: GDN, LSTM, GDN, LSTM).
+ */
 export function getCell(name: string): CellSpec {
+  if (name.includes('+')) {
+    const parts = name.split('+').map((p) => getCell(p));
+    return {
+      name, description: `hybrid: layers cycle through ${parts.map((p) => p.name).join(', ')}`,
+      create: (o) => {
+        if (o.bidirectional) throw new ArgumentError(`model ${name}`, 'hybrid stacks are causal: bidirectional is not supported');
+        const n = o.numLayers ?? 1;
+        return new HybridStack(Array.from({ length: n }, (_, l) => parts[l % parts.length]!.create({
+          ...o, inputSize: l === 0 ? o.inputSize : o.hiddenSize, numLayers: 1, dropout: 0,
+        })), { dropout: o.dropout ?? 0, ...(o.rng ? { rng: o.rng } : {}) });
+      },
+    };
+  }
   const spec = SPECS.find((s) => s.name === name);
-  if (!spec) throw new ArgumentError('model', `unknown model '${name}'; valid models: ${SPECS.map((s) => s.name).join(', ')}`);
+  if (!spec) throw new ArgumentError('model', `unknown model '${name}'; valid models: ${SPECS.map((s) => s.name).join(', ')} (or hybrids such as 'deltanet+lstm')`);
   return spec;
 }

@@ -32,12 +32,16 @@ export interface ModelConfig {
   perStep: boolean;
   /** Classes (classify, tag) or regression width. */
   outputs: number;
-  /** Block-diagonal recurrent heads (1 = dense). */
+  /** Block-diagonal recurrent heads (1 = dense); heads of the attention-like layers. */
   heads: number;
+  /** DeltaProduct's Householder steps per token. */
+  householder?: number;
+  /** Delta-rule layers: β ∈ (0, 2), so the state transition can have eigenvalue -1. */
+  negEigval?: boolean;
 }
 
 /** Options a user sets; the rest comes from the task. */
-export type ModelOptions = Partial<Pick<ModelConfig, 'cell' | 'hiddenSize' | 'numLayers' | 'dropout' | 'bidirectional' | 'embedDim' | 'norm' | 'heads'>>;
+export type ModelOptions = Partial<Pick<ModelConfig, 'cell' | 'hiddenSize' | 'numLayers' | 'dropout' | 'bidirectional' | 'embedDim' | 'norm' | 'heads' | 'householder' | 'negEigval'>>;
 
 /** Fills a full config for `task` from user options (defaults: 1-layer LSTM of 64 units with LayerNorm). */
 export function modelConfigFor(task: Task, opts: ModelOptions = {}): ModelConfig {
@@ -53,6 +57,8 @@ export function modelConfigFor(task: Task, opts: ModelOptions = {}): ModelConfig
     perStep: task.kind === 'tag' || (task.kind === 'regress' && task.perStep),
     outputs: task.kind === 'regress' ? task.outputDim! : task.numClasses!,
     heads: opts.heads ?? 1,
+    ...(opts.householder !== undefined ? { householder: opts.householder } : {}),
+    ...(opts.negEigval ? { negEigval: true } : {}),
   };
   if (task.vocabSize !== undefined) {
     cfg.vocabSize = task.vocabSize;
@@ -73,6 +79,12 @@ function checkConfig(c: ModelConfig): void {
   posInt('numLayers', c.numLayers);
   posInt('outputs', c.outputs);
   posInt('heads', c.heads);
+  if (c.householder !== undefined) posInt('householder', c.householder);
+  const parts = c.cell.split('+');
+  if (c.householder !== undefined && !parts.includes('deltaproduct')) throw new ArgumentError(op, `householder applies to deltaproduct, not '${c.cell}'`);
+  if (c.negEigval && !parts.some((p) => ['deltanet', 'gated-deltanet', 'deltaproduct'].includes(p))) {
+    throw new ArgumentError(op, `negEigval applies to the delta-rule models (deltanet, gated-deltanet, deltaproduct), not '${c.cell}'`);
+  }
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new ArgumentError(op, `dropout must be in [0, 1), got ${c.dropout}`);
   if (!['layer', 'rms', 'none'].includes(c.norm)) throw new ArgumentError(op, `norm must be layer, rms or none, got '${c.norm}'`);
   if (c.vocabSize !== undefined) { posInt('vocabSize', c.vocabSize); posInt('embedDim', c.embedDim); } else posInt('inputDim', c.inputDim);
@@ -101,6 +113,7 @@ export class SequenceModel extends Module {
     this.rnn = this.registerModule('rnn', getCell(c.cell).create({
       inputSize: c.vocabSize !== undefined ? c.embedDim! : c.inputDim!, hiddenSize: c.hiddenSize, numLayers: c.numLayers,
       dropout: c.dropout, bidirectional: c.bidirectional, heads: c.heads, batchFirst: true, rng,
+      ...(c.householder !== undefined ? { householder: c.householder } : {}), ...(c.negEigval ? { negEigval: true } : {}),
     }));
     const width = c.hiddenSize * (c.bidirectional ? 2 : 1);
     this.norm = c.norm === 'layer' ? this.registerModule('norm', new LayerNorm(width)) : c.norm === 'rms' ? this.registerModule('norm', new RMSNorm(width)) : null;
