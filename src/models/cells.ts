@@ -6,6 +6,9 @@ import { ParaGRU, ParaLSTM } from '../nn/pararnn/layer.js';
 import { SSM } from '../nn/ssm/stack.js';
 import { Mamba } from '../nn/mamba/mamba.js';
 import { DeltaNet, DeltaProduct, GatedDeltaNet } from '../nn/delta/deltanet.js';
+import { GLA } from '../nn/gla/gla.js';
+import { Mamba2 } from '../nn/mamba2/mamba2.js';
+import { MLSTM } from '../nn/mlstm/mlstm.js';
 import { HybridStack } from './hybrid.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -88,6 +91,27 @@ const SPECS: CellSpec[] = [
       if (o.bidirectional || (o.heads ?? 1) > 1) throw new ArgumentError('model mamba', 'supports neither bidirectional nor heads');
       return new Mamba({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, dropout: o.dropout ?? 0,
         ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
+    },
+  },
+  {
+    name: 'mamba2', description: 'Mamba-2 (mamba_ssm names): scalar-decay SSM heads trained by the chunked SSD algorithm',
+    create: (o) => {
+      causalOnly('mamba2', o, false);
+      return new Mamba2(stackOpts(o));
+    },
+  },
+  {
+    name: 'gla', description: 'GLA (fla names): gated linear attention with a per-key-channel decay, trained chunkwise',
+    create: (o) => {
+      causalOnly('gla', o, true);
+      return new GLA({ ...stackOpts(o), heads: o.heads ?? 1 });
+    },
+  },
+  {
+    name: 'mlstm', description: 'mLSTM (xLSTM Large names): matrix memory with stabilised exponential gates, trained chunkwise',
+    create: (o) => {
+      causalOnly('mlstm', o, true);
+      return new MLSTM({ ...stackOpts(o), heads: o.heads ?? 1 });
     },
   },
   {
