@@ -1,8 +1,8 @@
 import { ArgumentError } from '../../errors.js';
-import { add, exp, mul, neg, sigmoid, silu, softplus, where } from '../../ops/elementwise.js';
+import { add, exp, mul, neg, rsqrt, sigmoid, silu, softplus, square, where } from '../../ops/elementwise.js';
 import { tensor } from '../../ops/creation.js';
 import { permute, reshape } from '../../ops/movement.js';
-import { l2Normalize } from '../../ops/norm.js';
+import { sum } from '../../ops/reduce.js';
 import { Module } from '../module.js';
 import { Linear, RMSNorm } from '../layers.js';
 import { ShortConv } from '../short-conv.js';
@@ -35,12 +35,21 @@ export interface DeltaLayerConfig {
 }
 
 /**
+ * fla's L2 norm of q and k (use_qk_l2norm_in_kernel): x / sqrt(Σ x² + 1e-6) over the head dim, the
+ * eps inside the root (not F.normalize's x / max(‖x‖, eps), which differs by ~eps / (2‖x‖²)).
+ */
+function qkL2Norm(x: Tensor): Tensor {
+  return mul(x, rsqrt(add(sum(square(x), -1, { keepDims: true }), 1e-6)));
+}
+
+/**
  * The delta-rule attention layer with fla's names (DeltaNet, GatedDeltaNet, GatedDeltaProduct):
  * q_proj, k_proj, v_proj, b_proj (no bias), q_conv1d/k_conv1d/v_conv1d (ShortConvolution, SiLU),
  * a_proj, A_log, dt_bias (forget gate), g_proj (output gate), o_norm (RMSNorm over the head's value
  * dim, gated by SiLU(g) when g_proj exists), o_proj. k_proj, v_proj and b_proj produce n_h groups
- * laid out as fla's '(n h d)'. q and k are L2-normalised per head, q scaled by dk^-1/2, β =
- * sigmoid(b_proj(x)) (× 2 with allowNegEigval). x is time-major [T, B, d_model].
+ * laid out as fla's '(n h d)'. q and k are L2-normalised per head as fla's kernels do (eps 1e-6
+ * inside the root), q scaled by dk^-1/2, β = sigmoid(b_proj(x)) (× 2 with allowNegEigval). x is
+ * time-major [T, B, d_model].
  */
 export class DeltaAttention extends Module {
   readonly q_proj: Linear; readonly k_proj: Linear; readonly v_proj: Linear; readonly b_proj: Linear;
@@ -97,8 +106,8 @@ export class DeltaAttention extends Module {
     const q = proj(this.q_proj, this.q_conv1d, 'convQ'), k = proj(this.k_proj, this.k_conv1d, 'convK'), v = proj(this.v_proj, this.v_conv1d, 'convV');
     // [T, B, (n h d)] → [B, H, T, n, d], fla's '... t (n h d) -> ... (t n) h d' before interleaving
     const groups = (t: Tensor, dim: number): Tensor => permute(reshape(t, [T, B, nh, H, dim]), [1, 3, 0, 2, 4]);
-    const qh = mul(l2Normalize(permute(reshape(q, [T, B, H, dk]), [1, 2, 0, 3])), 1 / Math.sqrt(dk));
-    const kh = l2Normalize(groups(k, dk));
+    const qh = mul(qkL2Norm(permute(reshape(q, [T, B, H, dk]), [1, 2, 0, 3])), 1 / Math.sqrt(dk));
+    const kh = qkL2Norm(groups(k, dk));
     const vh = groups(v, dv);
     let beta = sigmoid(this.b_proj.forward(x)); // [T, B, (n h)]
     if (this.cfg.allowNegEigval) beta = mul(beta, 2);
