@@ -149,7 +149,7 @@ test('DeltaProduct: n_h Householder steps per token by hand; chunkwise = recurre
 const VARIANTS = {
   deltanet: (o: DeltaProductOptions) => new DeltaNet(o),
   'gated-deltanet': (o: DeltaProductOptions) => new GatedDeltaNet(o),
-  deltaproduct: (o: DeltaProductOptions) => new DeltaProduct({ ...o, householder: 2 }),
+  deltaproduct: (o: DeltaProductOptions) => new DeltaProduct({ ...o, householder: 2, forgetGate: true }),
 } as const;
 
 for (const [name, make] of Object.entries(VARIANTS)) {
@@ -196,7 +196,7 @@ test('fla parameter names and shapes of DeltaNet, GatedDeltaNet and DeltaProduct
   assert.equal(gd['v_proj.weight'], '16x8'); assert.equal(gd['o_norm.weight'], '8'); assert.equal(gd['o_proj.weight'], '8x16');
   const dp = shapes(new DeltaProduct({ ...o, householder: 3, shortConv: false }));
   assert.equal(dp['k_proj.weight'], '24x8'); assert.equal(dp['v_proj.weight'], '24x8'); assert.equal(dp['b_proj.weight'], '6x8'); assert.equal(dp['q_proj.weight'], '8x8');
-  assert.equal(dp['k_conv1d.weight'], undefined);
+  assert.equal(dp['k_conv1d.weight'], undefined); assert.equal(dp.A_log, undefined);
   assert.throws(() => new DeltaNet({ inputSize: 3, hiddenSize: 6, heads: 4 }), ArgumentError);
   assert.throws(() => new DeltaProduct({ inputSize: 3, hiddenSize: 8, householder: 0 }), ArgumentError);
   assert.throws(() => new GatedDeltaNet({ inputSize: 3, hiddenSize: 8, expandV: 0.3 }), ArgumentError);

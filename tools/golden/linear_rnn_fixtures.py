@@ -147,10 +147,10 @@ def delta_block(x, p, cfg):
 def make_delta(layer, options, nh, forget_gate, output_gate, neg_eigval, dk, dv, reference):
     H = options["heads"]
     p = delta_params("layers.0.attn.", D_MODEL, H, dk, dv, nh, forget_gate, output_gate)
-    # recurrent's delta layers build o_norm as RMSNorm(dv) with the default eps 1e-6 (fla: norm_eps, default 1e-5)
+    # o_norm eps: fla norm_eps default 1e-5 (recurrent uses the same)
     cfg = {"heads": H, "dk": dk, "dv": dv, "nh": nh, "forget_gate": forget_gate, "output_gate": output_gate,
-           "neg_eigval": neg_eigval, "o_norm_eps": 1e-6}
-    return layer, options, p, lambda x, pp: delta_block(x, pp, cfg), {"reference": reference, "o_norm_eps": "1e-06", "qk_l2norm_eps": "1e-06"}
+           "neg_eigval": neg_eigval, "o_norm_eps": 1e-5}
+    return layer, options, p, lambda x, pp: delta_block(x, pp, cfg), {"reference": reference, "o_norm_eps": "1e-05", "qk_l2norm_eps": "1e-06"}
 
 
 # ---------------------------------------------------------------- GLA (fla)

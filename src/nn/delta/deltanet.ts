@@ -87,7 +87,8 @@ export class DeltaAttention extends Module {
       this.q_conv1d = null; this.k_conv1d = null; this.v_conv1d = null;
     }
     this.g_proj = cfg.outputGate ? this.registerModule('g_proj', new Linear(d, H * dv, o)) : null;
-    this.o_norm = this.registerModule('o_norm', new RMSNorm(dv, dt));
+    // fla's norm_eps default (1e-5), not our RMSNorm default
+    this.o_norm = this.registerModule('o_norm', new RMSNorm(dv, { ...dt, eps: 1e-5 }));
     this.o_proj = this.registerModule('o_proj', new Linear(H * dv, d, o));
   }
 
@@ -158,7 +159,7 @@ export interface DeltaNetOptions extends StackOptions {
 export interface DeltaProductOptions extends DeltaNetOptions {
   /** n_h (default 2). */
   householder?: number;
-  /** Gated DeltaProduct's decay (default true, as fla's GatedDeltaProduct). */
+  /** The decay of Gated DeltaProduct (default false: the DeltaProduct of the paper). */
   forgetGate?: boolean;
 }
 
@@ -220,9 +221,12 @@ export class GatedDeltaNet extends DeltaStack {
   }
 }
 
-/** DeltaProduct (fla `GatedDeltaProduct`): n_h Householder steps per token, optional decay, output gate. */
+/**
+ * DeltaProduct (fla `GatedDeltaProduct`): n_h Householder steps per token and an output gate;
+ * `forgetGate: true` adds Gated DeltaProduct's decay.
+ */
 export class DeltaProduct extends DeltaStack {
   constructor(opts: DeltaProductOptions) {
-    super('DeltaProduct', opts, { householder: 2, forgetGate: true, outputGate: true });
+    super('DeltaProduct', opts, { householder: 2, forgetGate: false, outputGate: true });
   }
 }
