@@ -1,0 +1,65 @@
+// MQAR (multi-query associative recall) at a fixed recurrent state size, with and without repeated
+// context (Just Read Twice: the key-value block given numPasses = 2 times before the queries).
+// Models (one layer, d_model 64, about 2k floats of recurrent state each): DeltaNet (2 heads,
+// S 2×32×32), Mamba-2 (d_inner 128, d_state 16: 128×16), GLA (1 head, dk 32, dv 64: 32×64) and an
+// LSTM with hidden 1024 (h and c: 2048). Reports query accuracy on the training lengths and on longer
+// test lengths.
+//
+// Usage: npm run build && node bench/mqar.mjs [--steps=1500] [--pairs=8] [--vocab=128]
+//          [--only=deltanet,mamba2,gla,lstm] [--passes=1,2] [--seeds=0] [--json]
+import * as rc from 'recurrent';
+import os from 'node:os';
+
+const arg = (k, d) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d;
+const steps = Number(arg('steps', '1500'));
+const pairs = Number(arg('pairs', '8'));
+const vocab = Number(arg('vocab', '128'));
+const lr = Number(arg('lr', '3e-3'));
+const seeds = arg('seeds', '0').split(',').map(Number);
+const passes = arg('passes', '1,2').split(',').map(Number);
+const train = arg('train', '48,64').split(',').map(Number);
+const test = arg('test', '64,96').split(',').map(Number);
+const MODELS = {
+  deltanet: { label: 'DeltaNet (2 heads)', model: { cell: 'deltanet', hiddenSize: 64, heads: 2 }, state: 2 * 32 * 32 },
+  mamba2: { label: 'Mamba-2 (d_state 16)', model: { cell: 'mamba2', hiddenSize: 64 }, state: 128 * 16 },
+  gla: { label: 'GLA (1 head)', model: { cell: 'gla', hiddenSize: 64, heads: 1 }, state: 32 * 64 },
+  lstm: { label: 'LSTM (hidden 1024)', model: { cell: 'lstm', hiddenSize: 1024, embedDim: 64 }, state: 2 * 1024 },
+};
+const only = arg('only', Object.keys(MODELS).join(',')).split(',');
+const json = process.argv.includes('--json');
+
+const results = [];
+for (const P of passes) {
+  const base = rc.tasks.createTask('mqar', { vocabSize: vocab, numPairs: pairs, numPasses: P });
+  // Lengths count the queries region only; the repeated context comes on top.
+  const extra = 2 * pairs * (P - 1);
+  const task = { ...base, trainLengths: [train[0] + extra, train[1] + extra], testLengths: [test[0] + extra, test[1] + extra] };
+  for (const id of only) {
+    const m = MODELS[id];
+    for (const seed of seeds) {
+      const cfg = rc.train.trainConfig({ task: 'mqar', taskOptions: { vocabSize: vocab, numPairs: pairs, numPasses: P }, model: m.model, steps, seed, lr,
+        evalEvery: 0, checkpointEvery: 0, curriculum: 0, warmup: Math.min(100, Math.floor(steps / 10)) });
+      const t0 = performance.now();
+      const tr = new rc.train.Trainer(cfg, task);
+      const r = tr.run();
+      const res = { passes: P, model: id, label: m.label, state: m.state, seed, train: r.train.accuracy, test: r.test.accuracy, seconds: (performance.now() - t0) / 1000, params: r.parameters };
+      results.push(res);
+      tr.model.dispose();
+      tr.optimizer.dispose();
+      if (json) console.log(JSON.stringify(res));
+      else console.error(`passes ${P} ${id} seed ${seed}: train ${res.train.toFixed(3)} test ${res.test.toFixed(3)} (${res.seconds.toFixed(0)} s)`);
+    }
+  }
+}
+if (!json) {
+  const pct = (v) => (100 * v).toFixed(1);
+  const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+  console.log(`# MQAR: ${pairs} pairs, vocab ${vocab}, query region ${train.join('-')} (train) / ${test.join('-')} (test), ${steps} steps, lr ${lr}, seeds ${seeds.join(',')}`);
+  console.log(`# (${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${rc.getBackend().name} backend); query accuracy %, median over seeds\n`);
+  console.log('| model | state floats | parameters | passes | train | test |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const id of only) for (const P of passes) {
+    const rs = results.filter((x) => x.model === id && x.passes === P);
+    console.log(`| ${MODELS[id].label} | ${MODELS[id].state} | ${rs[0].params} | ${P} | ${pct(med(rs.map((x) => x.train)))} | ${pct(med(rs.map((x) => x.test)))} |`);
+  }
+}
