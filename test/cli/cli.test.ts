@@ -258,6 +258,10 @@ describe('listing and usage', () => {
     ['bidirectional per-step model', ['train', '--task', 'group-s3', '--bidirectional'], /bidirectional/],
     ['unknown eval flag', ['eval', '--nope'], /unknown flag '--nope'; valid flags: .*--checkpoint/],
     ['unknown bench model', ['bench', '--models', 'lstm,nope'], /valid models: .*lstm/],
+    ['--householder 0', ['train', '--model', 'deltaproduct', '--householder', '0'], /--householder/],
+    ['--householder on an LSTM', ['train', '--model', 'lstm', '--householder', '2'], /householder applies to deltaproduct/],
+    ['--neg-eigval on a GRU', ['train', '--model', 'gru', '--neg-eigval'], /negEigval applies to the delta-rule models/],
+    ['unknown model in a hybrid', ['train', '--model', 'deltanet+nope'], /unknown model 'nope'/],
   ];
   for (const [name, args, re] of mistakes) {
     test(`mistake: ${name} → one line, non-zero exit, nothing written`, () => {

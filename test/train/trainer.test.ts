@@ -99,6 +99,10 @@ describe('Trainer: exact resume', () => {
       name: 'tag, 2-layer GRU with dropout and weight decay', task: S3, k: 7,
       cfg: tiny(S3.name, { model: { cell: 'gru', hiddenSize: 8, numLayers: 2, dropout: 0.25 }, steps: 11, logEvery: 4, evalEvery: 3, checkpointEvery: 7, weightDecay: 0.01, seed: 2 }),
     },
+    {
+      name: 'tag, hybrid DeltaProduct (n_h 3, negative eigenvalues) + LSTM with dropout', task: S3, k: 4,
+      cfg: tiny(S3.name, { model: { cell: 'deltaproduct+lstm', hiddenSize: 8, numLayers: 2, dropout: 0.2, householder: 3, negEigval: true }, steps: 7, logEvery: 2, evalEvery: 3, checkpointEvery: 4, seed: 3 }),
+    },
   ];
   for (const c of cases) {
     test(`${c.name}: interrupted at step ${c.k} and resumed from checkpoint bytes = uninterrupted`, () => {
@@ -244,6 +248,11 @@ describe('SequenceModel', () => {
     assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { hiddenSize: 0 })), (e: unknown) => e instanceof ArgumentError && /hiddenSize/.test(e.message));
     assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { dropout: 1 })), (e: unknown) => e instanceof ArgumentError && /dropout/.test(e.message));
     assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { norm: 'batch' as 'layer' })), (e: unknown) => e instanceof ArgumentError && /norm/.test(e.message));
+    assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { cell: 'lstm', householder: 2 })), (e: unknown) => e instanceof ArgumentError && /householder applies to deltaproduct/.test(e.message));
+    assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { cell: 'gru', negEigval: true })), (e: unknown) => e instanceof ArgumentError && /negEigval/.test(e.message));
+    assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { cell: 'deltaproduct', householder: 0 })), (e: unknown) => e instanceof ArgumentError && /householder/.test(e.message));
+    assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { cell: 'lstm+nope' })), (e: unknown) => e instanceof ArgumentError && /unknown model 'nope'/.test(e.message));
+    assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { cell: 'mamba2+lstm', bidirectional: true })), (e: unknown) => e instanceof ArgumentError && /bidirectional/.test(e.message));
     // the trainer builds its model from the config, so it rejects the same way
     assert.throws(() => new Trainer(tiny(S3.name, { model: { hiddenSize: 8, bidirectional: true } }), S3), ArgumentError);
     // a per-sequence head may be bidirectional
@@ -260,7 +269,7 @@ describe('SequenceModel', () => {
     m.dispose();
   });
 
-  for (const cell of listCells().map((c) => c.name)) {
+  for (const cell of [...listCells().map((c) => c.name), 'gated-deltanet+lstm', 'mamba2+gru+mlstm']) {
     test(`${cell}: streaming step() over a sequence equals forward() per step (tag task, 2 layers)`, () => {
       const model = new SequenceModel(modelConfigFor(S3, { cell, hiddenSize: 8, numLayers: 2, dropout: 0.2 }), { rng: new Rng(5) }).eval();
       const B = 2, T = 6;
