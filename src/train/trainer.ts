@@ -50,6 +50,8 @@ export interface TrainHooks {
 }
 
 const EVAL_BATCH = 64;
+/** Tokens per evaluation batch at most: long test lengths get smaller batches (activation memory). */
+const EVAL_TOKENS = 8192;
 
 /**
  * Trains a `SequenceModel` on a task with AdamW, gradient clipping and a warmup + cosine schedule,
@@ -154,8 +156,9 @@ export class Trainer {
     const wasTraining = this.model.training;
     this.model.eval();
     try {
-      for (let done = 0; done < size; done += EVAL_BATCH) {
-        const batch = collate(this.task, sampleExamples(this.task, gen, Math.min(EVAL_BATCH, size - done), range));
+      const per = Math.max(1, Math.min(EVAL_BATCH, Math.floor(EVAL_TOKENS / range[1])));
+      for (let done = 0; done < size; done += per) {
+        const batch = collate(this.task, sampleExamples(this.task, gen, Math.min(per, size - done), range));
         noGrad(() => tidy(() => acc.add(this.model.forward(batch.x, batch.lengths), batch)));
         disposeBatch(batch);
       }
