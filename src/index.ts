@@ -52,6 +52,8 @@ export * as optim from './optim/index.js';
 // Scans: sequential (the spec), associative, chunked, and the fused diagonal linear recurrence
 export * as scan from './scan/index.js';
 export { loadSafetensors, saveSafetensors, readSafetensorsMetadata } from './io/tensors.js';
+export { loadReferenceLayers } from './io/reference-keys.js';
+export type { ReferenceLoadReport } from './io/reference-keys.js';
 export { parseSafetensors, serializeSafetensors } from './io/safetensors.js';
 
 // Tasks, sequence models and the training loop (what the CLI runs)
