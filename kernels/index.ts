@@ -7,6 +7,7 @@ import { argmax, castF32I32, cumsum, gather, indexAdd, indexSelect, scatterAdd, 
 import { conv1dDwRows, conv1dDxRows, conv1dRows } from './conv';
 import { cellBackward, cellForward } from './cells';
 import { block2ScanCols, linearScanBackCols, linearScanCols } from './scan';
+import { deltaBackward, deltaForward } from './delta';
 import { normBackwardCols, normBackwardRows, normRows, reduceCols, reduceRows, softmaxRows } from './rows';
 
 export { gemmCols, packFull, packedBytes, GEMM_SCRATCH, adamRange, unaryRange, binaryRows, copyRows, reduceRows, reduceCols, softmaxRows, normRows, normBackwardRows, normBackwardCols };
@@ -69,6 +70,9 @@ export function task(d: usize, tid: i32, nth: i32): void {
       load<u32>(d, 44), load<i32>(d, 24), load<i32>(d, 28), load<i32>(d, 32) != 0, lo * 4, min(hi * 4, load<i32>(d, 28))); break;
     case 28: block2ScanCols(load<u32>(d, 36), load<u32>(d, 40), load<u32>(d, 44), load<u32>(d, 48), load<u32>(d, 52), load<u32>(d, 56),
       load<u32>(d, 60), load<u32>(d, 64), load<i32>(d, 24), load<i32>(d, 28), load<i32>(d, 32) != 0, lo * 4, min(hi * 4, load<i32>(d, 28))); break;
+    // Delta rule: `total` counts the BH lanes (see kernels/delta.ts for the descriptor).
+    case 29: deltaForward(d, lo, hi); break;
+    case 30: deltaBackward(d, lo, hi); break;
     default: break;
   }
 }

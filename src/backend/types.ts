@@ -137,6 +137,20 @@ export interface Block2ScanArgs {
 }
 
 /**
+ * The (gated) delta rule over BH independent lanes (batch × heads), each with a state S [dv, dk]:
+ *   S_t = α_t S_{t-1} + β_t (v_t − α_t S_{t-1} k_t) k_tᵀ,   o_t = S_t q_t,   α_t = exp(g_t) (1 without g).
+ * Contiguous layouts: q, k [BH, T, dk]; v [BH, T, dv]; beta, g [BH, T]; s0 [BH, dv, dk] (null: zeros).
+ */
+export interface DeltaRuleArgs {
+  BH: number; T: number; dk: number; dv: number;
+  q: Buffer; k: Buffer; v: Buffer; beta: Buffer;
+  /** Log decay per step, or null (no decay). */
+  g: Buffer | null;
+  /** State before the first step, or null (zeros). */
+  s0: Buffer | null;
+}
+
+/**
  * The kernel set every backend provides. Kernels write into buffers allocated by the caller, so
  * a backend can reuse memory; they never allocate tensors themselves. `ref` implements all of it
  * in plain TypeScript and is the specification the conformance suite compares others against.
@@ -225,6 +239,21 @@ export interface Backend {
   linearScanBackward(args: LinearScanArgs, h: Buffer, dh: Buffer, da: Buffer, db: Buffer, dh0: Buffer | null): void;
   /** 2×2 block linear recurrence into x1, x2 [T, N] (see Block2ScanArgs). */
   block2Scan(args: Block2ScanArgs, x1: Buffer, x2: Buffer): void;
+  /**
+   * Delta rule forward (see DeltaRuleArgs): writes o [BH, T, dv], the final state `sFinal`
+   * [BH, dv, dk] and, when `states` is not null, every state S_t into `states` [BH, T, dv, dk] for
+   * the backward (B·H·T·dv·dk elements: the memory cost of the fused form). With `states` null only
+   * the running state is kept (inference).
+   */
+  deltaRuleForward(args: DeltaRuleArgs, o: Buffer, states: Buffer | null, sFinal: Buffer): void;
+  /**
+   * Its backward, from the stored states: given dO [BH, T, dv] and the cotangent of the final state
+   * (null: zeros), writes dq, dk [BH, T, dk], dv [BH, T, dv], dbeta [BH, T], dg [BH, T] (null
+   * when there is no g or it is not needed) and dS0 [BH, dv, dk] (null: not needed). Every output
+   * is overwritten, never accumulated into.
+   */
+  deltaRuleBackward(args: DeltaRuleArgs, states: Buffer, dO: Buffer, dSFinal: Buffer | null,
+    dq: Buffer, dk: Buffer, dv: Buffer, dbeta: Buffer, dg: Buffer | null, dS0: Buffer | null): void;
   /** Pointwise forward of one recurrent step (see CellStepArgs). */
   cellForward(kind: CellKind, args: CellStepArgs): void;
   /** Pointwise backward of one recurrent step (see CellBackwardArgs). */

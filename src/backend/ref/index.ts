@@ -9,6 +9,7 @@ import { gatherKernel, indexAddKernel, indexSelectKernel, scatterAddKernel } fro
 import { conv1dBackwardKernel, conv1dKernel } from './conv.js';
 import { cellBackwardRef, cellForwardRef } from './cells.js';
 import { block2ScanRef, linearScanBackwardRef, linearScanRef } from './scan.js';
+import { deltaRuleBackwardRef, deltaRuleForwardRef } from './delta.js';
 
 /**
  * Creates the reference backend: every kernel as plain TypeScript loops over typed arrays,
@@ -63,6 +64,8 @@ export function createRefBackend(): Backend {
     linearScan: linearScanRef,
     block2Scan: block2ScanRef,
     linearScanBackward: linearScanBackwardRef,
+    deltaRuleForward: deltaRuleForwardRef,
+    deltaRuleBackward: deltaRuleBackwardRef,
     cellForward: cellForwardRef,
     cellBackward: cellBackwardRef,
   };

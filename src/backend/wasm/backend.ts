@@ -267,6 +267,33 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
       run(x.T * x.N * 4, MIN_ELEMS_PER_THREAD);
     },
 
+    deltaRuleForward(x, o, states, sFinal): void {
+      if (!isF32(x.q, x.k, x.v, x.beta, o, sFinal) || (x.g && !isF32(x.g)) || (x.s0 && !isF32(x.s0)) || (states && !isF32(states))) {
+        return ref.deltaRuleForward(x, o, states, sFinal);
+      }
+      put(Task.DeltaForward, x.BH, x.T, x.dk, x.dv, ptr(x.q), ptr(x.k), ptr(x.v), ptr(x.beta), x.g ? ptr(x.g) : 0, x.s0 ? ptr(x.s0) : 0,
+        ptr(o), states ? ptr(states) : 0, ptr(sFinal));
+      // Lanes (batch × heads) split over threads; ~4 multiply-adds per state element and step.
+      run(x.BH * x.T * x.dv * x.dk * 4, MIN_FLOPS_PER_THREAD);
+    },
+
+    deltaRuleBackward(x, states, dO, dSFinal, dq, dk, dv, dbeta, dg, dS0): void {
+      if (!isF32(x.q, x.k, x.v, x.beta, states, dO, dq, dk, dv, dbeta) || (x.g && !isF32(x.g)) || (x.s0 && !isF32(x.s0))
+        || (dSFinal && !isF32(dSFinal)) || (dg && !isF32(dg)) || (dS0 && !isF32(dS0))) {
+        return ref.deltaRuleBackward(x, states, dO, dSFinal, dq, dk, dv, dbeta, dg, dS0);
+      }
+      // One scratch block per call: w and u per row [BH, 2, dv], then the running dS [BH, dv, dk]
+      // unless it can live in dS0.
+      const n = x.dv * x.dk;
+      const scratchBuf = this.alloc('float32', x.BH * 2 * x.dv + (dS0 ? 0 : x.BH * n));
+      const sc = ptr(scratchBuf);
+      const ws = dS0 ? ptr(dS0) : sc + x.BH * 2 * x.dv * 4;
+      put(Task.DeltaBackward, x.BH, x.T, x.dk, x.dv, ptr(x.q), ptr(x.k), ptr(x.v), ptr(x.beta), x.g ? ptr(x.g) : 0, x.s0 ? ptr(x.s0) : 0,
+        ptr(states), ptr(dO), dSFinal ? ptr(dSFinal) : 0, ptr(dq), ptr(dk), ptr(dv), ptr(dbeta), dg ? ptr(dg) : 0, ws, sc);
+      run(x.BH * x.T * x.dv * x.dk * 8, MIN_FLOPS_PER_THREAD);
+      this.free(scratchBuf);
+    },
+
     cellBackward(kind, a): void {
       const code = NATIVE_CELLS.indexOf(kind);
       if (code < 0 || a.param || a.hidden % 4 !== 0 || !isF32(a.h, a.cache, a.dh, a.dgx) || (a.mask && a.mask.dtype !== 'float32')) return ref.cellBackward(kind, a);

@@ -6,13 +6,18 @@ import { cumsum } from '../../ops/reduce.js';
 import { matmul } from '../../ops/linalg.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { solve } from '../ssm/linalg.js';
+import { deltaRuleFused } from './delta-fused.js';
 
-/** How `deltaRule` runs: the token-by-token recurrence (the spec) or chunkwise via the UT transform. */
-export type DeltaImpl = 'recurrent' | 'chunk';
+/**
+ * How `deltaRule` runs: the token-by-token recurrence of autodiff ops (the spec), chunkwise via the
+ * UT transform, or 'fused': one backend kernel each way with a hand-written backward (see
+ * delta-fused.ts; keeps every state for the backward, B·H·T·dv·dk elements).
+ */
+export type DeltaImpl = 'recurrent' | 'chunk' | 'fused';
 
 /** Options of `deltaRule` and `deltaProduct`. */
 export interface DeltaOptions {
-  /** 'chunk' (default) or 'recurrent'. */
+  /** 'chunk' (default), 'recurrent' or 'fused'. */
   impl?: DeltaImpl;
   /** Chunk length of the chunkwise form (default 16). */
   chunk?: number;
@@ -43,9 +48,11 @@ export function deltaRule(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, opts: D
   }
   const g = opts.g ?? null;
   if (g && !same(g, [B, H, T])) throw new ShapeError(op, `g must be [${B}, ${H}, ${T}], got ${fmtShape(g.shape)}`);
-  let S = opts.state ?? zeros([B, H, dv, dk], { dtype: q.dtype });
-  if (!same(S, [B, H, dv, dk])) throw new ShapeError(op, `state must be [${B}, ${H}, ${dv}, ${dk}], got ${fmtShape(S.shape)}`);
+  const S0 = opts.state ?? null;
+  if (S0 && !same(S0, [B, H, dv, dk])) throw new ShapeError(op, `state must be [${B}, ${H}, ${dv}, ${dk}], got ${fmtShape(S0.shape)}`);
   const impl = opts.impl ?? 'chunk';
+  if (impl === 'fused') return deltaRuleFused(q, k, v, beta, g, S0);
+  let S = S0 ?? zeros([B, H, dv, dk], { dtype: q.dtype });
   const at = (x: Tensor, t: number): Tensor => squeeze(narrow(x, 2, t, 1), 2);
   if (impl === 'recurrent') {
     const os: Tensor[] = [];
@@ -58,7 +65,7 @@ export function deltaRule(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, opts: D
     }
     return { o: stack(os, 2), state: S };
   }
-  if (impl !== 'chunk') throw new ArgumentError(op, `impl must be recurrent or chunk, got '${String(impl)}'`);
+  if (impl !== 'chunk') throw new ArgumentError(op, `impl must be recurrent, chunk or fused, got '${String(impl)}'`);
   const C = opts.chunk ?? 16;
   if (!Number.isInteger(C) || C < 1) throw new ArgumentError(op, `chunk must be a positive integer, got ${String(C)}`);
   const outs: Tensor[] = [];

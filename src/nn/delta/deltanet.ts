@@ -150,7 +150,7 @@ export interface DeltaNetOptions extends StackOptions {
   convSize?: number;
   /** Output gate g_proj (default: false for DeltaNet, true for the gated variants). */
   outputGate?: boolean;
-  /** 'chunk' (default, UT transform) or 'recurrent'; chunk size (default 16). */
+  /** 'chunk' (default, UT transform), 'recurrent' or 'fused' (one kernel each way); chunk size (default 16). */
   impl?: DeltaImpl;
   chunk?: number;
 }
@@ -182,7 +182,7 @@ export class DeltaStack extends ResidualStack<DeltaBlock> {
     const dv = dk * expandV;
     if (!Number.isInteger(dv) || dv < 1) throw new ArgumentError(op, `headDim · expandV must be a positive integer, got ${dk} · ${String(expandV)}`);
     const impl = opts.impl ?? 'chunk';
-    if (impl !== 'chunk' && impl !== 'recurrent') throw new ArgumentError(op, `impl must be chunk or recurrent, got '${String(impl)}'`);
+    if (impl !== 'chunk' && impl !== 'recurrent' && impl !== 'fused') throw new ArgumentError(op, `impl must be chunk, recurrent or fused, got '${String(impl)}'`);
     const chunk = positiveInt(op, 'chunk', opts.chunk ?? 16);
     const cfg: DeltaLayerConfig = {
       heads, headKDim: dk, headVDim: dv,
