@@ -22,9 +22,9 @@ type Stack = ResidualStack<Module>;
 type Make = (opts: Record<string, unknown>) => Stack;
 
 const LAYERS: Record<string, { make: Make; impls: readonly string[] }> = {
-  DeltaNet: { make: (o) => new DeltaNet(o as never) as unknown as Stack, impls: ['chunk', 'recurrent'] },
-  GatedDeltaNet: { make: (o) => new GatedDeltaNet(o as never) as unknown as Stack, impls: ['chunk', 'recurrent'] },
-  DeltaProduct: { make: (o) => new DeltaProduct(o as never) as unknown as Stack, impls: ['chunk', 'recurrent'] },
+  DeltaNet: { make: (o) => new DeltaNet(o as never) as unknown as Stack, impls: ['chunk', 'recurrent', 'fused'] },
+  GatedDeltaNet: { make: (o) => new GatedDeltaNet(o as never) as unknown as Stack, impls: ['chunk', 'recurrent', 'fused'] },
+  DeltaProduct: { make: (o) => new DeltaProduct(o as never) as unknown as Stack, impls: ['chunk', 'recurrent', 'fused'] },
   GLA: { make: (o) => new GLA(o as never) as unknown as Stack, impls: ['chunk', 'recurrent'] },
   Mamba2: { make: (o) => new Mamba2(o as never) as unknown as Stack, impls: ['chunk', 'recurrent'] },
   MLSTM: { make: (o) => new MLSTM(o as never) as unknown as Stack, impls: ['chunk', 'recurrent', 'parallel'] },

@@ -150,7 +150,7 @@ export interface DeltaNetOptions extends StackOptions {
   convSize?: number;
   /** Output gate g_proj (default: false for DeltaNet, true for the gated variants). */
   outputGate?: boolean;
-  /** 'chunk' (default, UT transform), 'recurrent' or 'fused' (one kernel each way); chunk size (default 16). */
+  /** 'fused' (default: the recurrence as one kernel each way), 'chunk' (UT transform) or 'recurrent' (the spec, op by op); chunk size of 'chunk' (default 16). */
   impl?: DeltaImpl;
   chunk?: number;
 }
@@ -181,7 +181,8 @@ export class DeltaStack extends ResidualStack<DeltaBlock> {
     const expandV = opts.expandV ?? 1;
     const dv = dk * expandV;
     if (!Number.isInteger(dv) || dv < 1) throw new ArgumentError(op, `headDim · expandV must be a positive integer, got ${dk} · ${String(expandV)}`);
-    const impl = opts.impl ?? 'chunk';
+    // fused by default: on a CPU the one-pass recurrence kernel beats the chunkwise form (docs/linear-rnns.md)
+    const impl = opts.impl ?? 'fused';
     if (impl !== 'chunk' && impl !== 'recurrent' && impl !== 'fused') throw new ArgumentError(op, `impl must be chunk, recurrent or fused, got '${String(impl)}'`);
     const chunk = positiveInt(op, 'chunk', opts.chunk ?? 16);
     const cfg: DeltaLayerConfig = {
@@ -201,8 +202,8 @@ export class DeltaStack extends ResidualStack<DeltaBlock> {
 
   protected runBlock(blk: DeltaBlock, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null,
     stepping: boolean, lengths: readonly number[] | null): BlockResult {
-    // One token at a time the recurrence is the cheaper form.
-    const r = blk.attn.forward(blk.attn_norm.forward(seq), valid, prev, stepping ? 'recurrent' : this.impl, this.chunk, lengths);
+    // One token at a time the fused recurrence is the cheapest form.
+    const r = blk.attn.forward(blk.attn_norm.forward(seq), valid, prev, stepping ? 'fused' : this.impl, this.chunk, lengths);
     return { y: add(seq, r.y), state: r.state };
   }
 }
