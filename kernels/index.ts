@@ -8,6 +8,7 @@ import { conv1dDwRows, conv1dDxRows, conv1dRows } from './conv';
 import { cellBackward, cellForward } from './cells';
 import { block2ScanCols, linearScanBackCols, linearScanCols } from './scan';
 import { deltaBackward, deltaForward } from './delta';
+import { glaBackward, glaForward } from './gla';
 import { normBackwardCols, normBackwardRows, normRows, reduceCols, reduceRows, softmaxRows } from './rows';
 
 export { gemmCols, packFull, packedBytes, GEMM_SCRATCH, adamRange, unaryRange, binaryRows, copyRows, reduceRows, reduceCols, softmaxRows, normRows, normBackwardRows, normBackwardCols };
@@ -73,6 +74,9 @@ export function task(d: usize, tid: i32, nth: i32): void {
     // Delta rule: `total` counts the BH lanes (see kernels/delta.ts for the descriptor).
     case 29: deltaForward(d, lo, hi); break;
     case 30: deltaBackward(d, lo, hi); break;
+    // Gated linear attention: `total` counts the BH lanes (see kernels/gla.ts for the descriptor).
+    case 31: glaForward(d, lo, hi); break;
+    case 32: glaBackward(d, lo, hi); break;
     default: break;
   }
 }

@@ -151,6 +151,22 @@ export interface DeltaRuleArgs {
 }
 
 /**
+ * Gated linear attention over BH independent lanes (batch × heads), each with a state S [dk, dv]:
+ *   S_t = a_t ⊙ S_{t-1} + k_t v_tᵀ,   o_t = S_tᵀ q_t,   a_t = exp(g_t),
+ * where a_t scales the rows of S (vector gate, g [BH, T, dk]) or all of S (scalar gate, g [BH, T]).
+ * Contiguous layouts: q, k [BH, T, dk]; v [BH, T, dv]; s0 [BH, dk, dv] (null: zeros).
+ */
+export interface GLAArgs {
+  BH: number; T: number; dk: number; dv: number;
+  q: Buffer; k: Buffer; v: Buffer;
+  /** Log gate: [BH, T, dk] when `vectorGate`, else [BH, T]. */
+  g: Buffer;
+  vectorGate: boolean;
+  /** State before the first step, or null (zeros). */
+  s0: Buffer | null;
+}
+
+/**
  * The kernel set every backend provides. Kernels write into buffers allocated by the caller, so
  * a backend can reuse memory; they never allocate tensors themselves. `ref` implements all of it
  * in plain TypeScript and is the specification the conformance suite compares others against.
@@ -254,6 +270,19 @@ export interface Backend {
    */
   deltaRuleBackward(args: DeltaRuleArgs, states: Buffer, dO: Buffer, dSFinal: Buffer | null,
     dq: Buffer, dk: Buffer, dv: Buffer, dbeta: Buffer, dg: Buffer | null, dS0: Buffer | null): void;
+  /**
+   * Gated linear attention forward (see GLAArgs): writes o [BH, T, dv], the final state `sFinal`
+   * [BH, dk, dv] and, when `states` is not null, every state S_t into `states` [BH, T, dk, dv] for
+   * the backward (B·H·T·dk·dv elements). With `states` null only the running state is kept.
+   */
+  glaForward(args: GLAArgs, o: Buffer, states: Buffer | null, sFinal: Buffer): void;
+  /**
+   * Its backward, from the stored states: given dO [BH, T, dv] and the cotangent of the final state
+   * (null: zeros), writes dq, dk [BH, T, dk], dv [BH, T, dv], dg (the shape of g; null when not
+   * needed) and dS0 [BH, dk, dv] (null: not needed). Every output is overwritten, never accumulated into.
+   */
+  glaBackward(args: GLAArgs, states: Buffer, dO: Buffer, dSFinal: Buffer | null,
+    dq: Buffer, dk: Buffer, dv: Buffer, dg: Buffer | null, dS0: Buffer | null): void;
   /** Pointwise forward of one recurrent step (see CellStepArgs). */
   cellForward(kind: CellKind, args: CellStepArgs): void;
   /** Pointwise backward of one recurrent step (see CellBackwardArgs). */

@@ -25,8 +25,8 @@ const LAYERS: Record<string, { make: Make; impls: readonly string[] }> = {
   DeltaNet: { make: (o) => new DeltaNet(o as never) as unknown as Stack, impls: ['chunk', 'recurrent', 'fused'] },
   GatedDeltaNet: { make: (o) => new GatedDeltaNet(o as never) as unknown as Stack, impls: ['chunk', 'recurrent', 'fused'] },
   DeltaProduct: { make: (o) => new DeltaProduct(o as never) as unknown as Stack, impls: ['chunk', 'recurrent', 'fused'] },
-  GLA: { make: (o) => new GLA(o as never) as unknown as Stack, impls: ['chunk', 'recurrent'] },
-  Mamba2: { make: (o) => new Mamba2(o as never) as unknown as Stack, impls: ['chunk', 'recurrent'] },
+  GLA: { make: (o) => new GLA(o as never) as unknown as Stack, impls: ['chunk', 'recurrent', 'fused'] },
+  Mamba2: { make: (o) => new Mamba2(o as never) as unknown as Stack, impls: ['chunk', 'recurrent', 'fused'] },
   MLSTM: { make: (o) => new MLSTM(o as never) as unknown as Stack, impls: ['chunk', 'recurrent', 'parallel'] },
 };
 

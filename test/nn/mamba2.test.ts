@@ -163,7 +163,7 @@ test('Mamba2: gradcheck w.r.t. the input (float64); bad options and input throw 
   const m = new Mamba2({ inputSize: 2, hiddenSize: 4, stateSize: 2, headDim: 4, chunk: 2, rng: new Rng(5), dtype: f64 });
   const w = randn([1, 5, 4], { rng: new Rng(6), dtype: f64 });
   assertGradcheck((x) => sum(mul(m.forward(x!).output, w)), [randn([1, 5, 2], { rng: new Rng(7), dtype: f64 })]);
-  assert.throws(() => new Mamba2({ inputSize: 2, hiddenSize: 4, headDim: 4, impl: 'fused' as 'chunk' }), ArgumentError);
+  assert.throws(() => new Mamba2({ inputSize: 2, hiddenSize: 4, headDim: 4, impl: 'fast' as 'chunk' }), ArgumentError);
   assert.throws(() => new Mamba2({ inputSize: 2, hiddenSize: 4, headDim: 3 }), ArgumentError);
   assert.throws(() => new Mamba2({ inputSize: 2, hiddenSize: 4, headDim: 4, nGroups: 3 }), ArgumentError);
   assert.throws(() => new Mamba2({ inputSize: 2, hiddenSize: 4, headDim: 4, chunk: 1.5 }), ArgumentError);

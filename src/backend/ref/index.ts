@@ -10,6 +10,7 @@ import { conv1dBackwardKernel, conv1dKernel } from './conv.js';
 import { cellBackwardRef, cellForwardRef } from './cells.js';
 import { block2ScanRef, linearScanBackwardRef, linearScanRef } from './scan.js';
 import { deltaRuleBackwardRef, deltaRuleForwardRef } from './delta.js';
+import { glaBackwardRef, glaForwardRef } from './gla.js';
 
 /**
  * Creates the reference backend: every kernel as plain TypeScript loops over typed arrays,
@@ -66,6 +67,8 @@ export function createRefBackend(): Backend {
     linearScanBackward: linearScanBackwardRef,
     deltaRuleForward: deltaRuleForwardRef,
     deltaRuleBackward: deltaRuleBackwardRef,
+    glaForward: glaForwardRef,
+    glaBackward: glaBackwardRef,
     cellForward: cellForwardRef,
     cellBackward: cellBackwardRef,
   };

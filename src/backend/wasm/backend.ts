@@ -294,6 +294,30 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
       this.free(scratchBuf);
     },
 
+    glaForward(x, o, states, sFinal): void {
+      if (!isF32(x.q, x.k, x.v, x.g, o, sFinal) || (x.s0 && !isF32(x.s0)) || (states && !isF32(states))) {
+        return ref.glaForward(x, o, states, sFinal);
+      }
+      put(Task.GLAForward, x.BH, x.T, x.dk, x.dv, ptr(x.q), ptr(x.k), ptr(x.v), ptr(x.g), x.s0 ? ptr(x.s0) : 0, x.vectorGate ? 1 : 0,
+        ptr(o), states ? ptr(states) : 0, ptr(sFinal));
+      // Lanes (batch × heads) split over threads; ~2 multiply-adds per state element and step.
+      run(x.BH * x.T * x.dk * x.dv * 2, MIN_FLOPS_PER_THREAD);
+    },
+
+    glaBackward(x, states, dO, dSFinal, dq, dk, dv, dg, dS0): void {
+      if (!isF32(x.q, x.k, x.v, x.g, states, dO, dq, dk, dv) || (x.s0 && !isF32(x.s0))
+        || (dSFinal && !isF32(dSFinal)) || (dg && !isF32(dg)) || (dS0 && !isF32(dS0))) {
+        return ref.glaBackward(x, states, dO, dSFinal, dq, dk, dv, dg, dS0);
+      }
+      // The running dS [BH, dk, dv] lives in dS0 when it is wanted, else in one scratch block per call.
+      const scratchBuf = dS0 ? null : this.alloc('float32', x.BH * x.dk * x.dv);
+      const ws = dS0 ? ptr(dS0) : ptr(scratchBuf!);
+      put(Task.GLABackward, x.BH, x.T, x.dk, x.dv, ptr(x.q), ptr(x.k), ptr(x.v), ptr(x.g), x.s0 ? ptr(x.s0) : 0, x.vectorGate ? 1 : 0,
+        ptr(states), ptr(dO), dSFinal ? ptr(dSFinal) : 0, ptr(dq), ptr(dk), ptr(dv), dg ? ptr(dg) : 0, ws);
+      run(x.BH * x.T * x.dk * x.dv * 5, MIN_FLOPS_PER_THREAD);
+      if (scratchBuf) this.free(scratchBuf);
+    },
+
     cellBackward(kind, a): void {
       const code = NATIVE_CELLS.indexOf(kind);
       if (code < 0 || a.param || a.hidden % 4 !== 0 || !isF32(a.h, a.cache, a.dh, a.dgx) || (a.mask && a.mask.dtype !== 'float32')) return ref.cellBackward(kind, a);

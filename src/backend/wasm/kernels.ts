@@ -19,7 +19,7 @@ export const enum Task {
   Norm = 8, NormBackRows = 9, NormBackCols = 10, Adam = 11,
   IndexSelect = 12, IndexAdd = 13, Gather = 14, ScatterAdd = 15, Cumsum = 16, Argmax = 17, Cast = 18,
   Scatter = 19, Where = 20, Conv = 21, ConvDx = 22, ConvDw = 23, CellForward = 24, CellBackward = 25, LinearScan = 26, LinearScanBack = 27, Block2Scan = 28,
-  DeltaForward = 29, DeltaBackward = 30,
+  DeltaForward = 29, DeltaBackward = 30, GLAForward = 31, GLABackward = 32,
 }
 
 /** Largest rank the strided kernels take (shape and strides live in 8-word slots). */

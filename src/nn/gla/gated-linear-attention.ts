@@ -5,13 +5,18 @@ import { tensor, zeros } from '../../ops/creation.js';
 import { matmul } from '../../ops/linalg.js';
 import { cumsum, sum } from '../../ops/reduce.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { glaFused } from './gla-fused.js';
 
-/** How `gatedLinearAttention` runs: the token-by-token recurrence (the spec) or chunkwise. */
-export type GLAImpl = 'recurrent' | 'chunk';
+/**
+ * How `gatedLinearAttention` runs: the token-by-token recurrence of autodiff ops (the spec),
+ * chunkwise, or 'fused': one backend kernel each way with a hand-written backward (see
+ * gla-fused.ts; keeps every state for the backward, B·H·T·dk·dv elements).
+ */
+export type GLAImpl = 'recurrent' | 'chunk' | 'fused';
 
 /** Options of `gatedLinearAttention`. */
 export interface GLAOpOptions {
-  /** 'chunk' (default) or 'recurrent' (the spec). */
+  /** 'chunk' (default), 'recurrent' (the spec) or 'fused'. */
   impl?: GLAImpl;
   /** Tokens per chunk for impl 'chunk' (default 16). */
   chunk?: number;
@@ -45,12 +50,14 @@ export function gatedLinearAttention(q: Tensor, k: Tensor, v: Tensor, g: Tensor,
     throw new ShapeError(op, `need q, k [B, H, T, dk], v [B, H, T, dv], g [B, H, T] or [B, H, T, dk]; got q ${fmtShape(q.shape)}, k ${fmtShape(k.shape)}, v ${fmtShape(v.shape)}, g ${fmtShape(g.shape)}`);
   }
   if (T < 1) throw new ShapeError(op, `need at least one time step, got T = ${T}`);
-  let S = opts.state ?? zeros([B, H, dk, dv], { dtype: q.dtype });
-  if (!same(S, [B, H, dk, dv])) throw new ShapeError(op, `state must be [${B}, ${H}, ${dk}, ${dv}], got ${fmtShape(S.shape)}`);
+  const S0 = opts.state ?? null;
+  if (S0 && !same(S0, [B, H, dk, dv])) throw new ShapeError(op, `state must be [${B}, ${H}, ${dk}, ${dv}], got ${fmtShape(S0.shape)}`);
   const impl = opts.impl ?? 'chunk';
-  if (impl !== 'recurrent' && impl !== 'chunk') throw new ArgumentError(op, `impl must be recurrent or chunk, got '${String(impl)}'`);
+  if (impl !== 'recurrent' && impl !== 'chunk' && impl !== 'fused') throw new ArgumentError(op, `impl must be recurrent, chunk or fused, got '${String(impl)}'`);
   const C = opts.chunk ?? 16;
   if (!Number.isInteger(C) || C < 1) throw new ArgumentError(op, `chunk must be a positive integer, got ${String(C)}`);
+  if (impl === 'fused') return glaFused(q, k, v, g, S0);
+  let S = S0 ?? zeros([B, H, dk, dv], { dtype: q.dtype });
 
   if (impl === 'recurrent') {
     const at = (x: Tensor, t: number): Tensor => squeeze(narrow(x, 2, t, 1), 2);

@@ -133,7 +133,7 @@ export interface GLAOptions extends StackOptions {
   gateLogitNormalizer?: number;
   /** eps of g_norm_swish_gate (default 1e-5). */
   normEps?: number;
-  /** 'chunk' (default, chunkwise) or 'recurrent'; chunk size (default 16). */
+  /** 'fused' (default: the recurrence as one kernel each way), 'chunk' (chunkwise) or 'recurrent' (the spec, op by op); chunk size of 'chunk' (default 16). */
   impl?: GLAImpl;
   chunk?: number;
 }
@@ -152,8 +152,9 @@ export class GLA extends ResidualStack<GLABlock> {
     const op = 'GLA';
     const heads = positiveInt(op, 'heads', opts.heads ?? 1);
     const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
-    const impl = opts.impl ?? 'chunk';
-    if (impl !== 'chunk' && impl !== 'recurrent') throw new ArgumentError(op, `impl must be chunk or recurrent, got '${String(impl)}'`);
+    // fused by default, as the delta layers: one pass of the recurrence kernel each way
+    const impl = opts.impl ?? 'fused';
+    if (impl !== 'chunk' && impl !== 'recurrent' && impl !== 'fused') throw new ArgumentError(op, `impl must be chunk, recurrent or fused, got '${String(impl)}'`);
     const chunk = positiveInt(op, 'chunk', opts.chunk ?? 16);
     // Validate the widths before any parameter is made.
     expandedDim(op, 'expandK', d, opts.expandK ?? 0.5, heads);
@@ -172,8 +173,9 @@ export class GLA extends ResidualStack<GLABlock> {
     this.chunk = chunk;
   }
 
-  protected runBlock(blk: GLABlock, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null): BlockResult {
-    const r = blk.attn.forward(blk.attn_norm.forward(seq), valid, prev ? prev.S! : null, this.impl, this.chunk);
+  protected runBlock(blk: GLABlock, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null, stepping: boolean): BlockResult {
+    // One token at a time the fused recurrence is the cheapest form.
+    const r = blk.attn.forward(blk.attn_norm.forward(seq), valid, prev ? prev.S! : null, stepping ? 'fused' : this.impl, this.chunk);
     return { y: add(seq, r.y), state: { S: r.state } };
   }
 }

@@ -171,7 +171,7 @@ export interface Mamba2Options extends StackOptions {
   expand?: number;
   headDim?: number;
   nGroups?: number;
-  /** 'chunk' (default: chunked SSD) or 'recurrent' (the token loop); chunk size (default 16). */
+  /** 'fused' (default: the recurrence as one kernel each way), 'chunk' (chunked SSD) or 'recurrent' (the token loop, op by op); chunk size of 'chunk' (default 16). */
   impl?: GLAImpl;
   chunk?: number;
 }
@@ -192,8 +192,9 @@ export class Mamba2 extends ResidualStack<Mamba2Block> {
   constructor(opts: Mamba2Options) {
     const op = 'Mamba2';
     const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
-    const impl = opts.impl ?? 'chunk';
-    if (impl !== 'chunk' && impl !== 'recurrent') throw new ArgumentError(op, `impl must be chunk or recurrent, got '${String(impl)}'`);
+    // fused by default, as the delta layers: one pass of the recurrence kernel each way
+    const impl = opts.impl ?? 'fused';
+    if (impl !== 'chunk' && impl !== 'recurrent' && impl !== 'fused') throw new ArgumentError(op, `impl must be chunk, recurrent or fused, got '${String(impl)}'`);
     const chunk = positiveInt(op, 'chunk', opts.chunk ?? 16);
     const mixer = (rng: Rng): Mamba2MixerOptions => ({
       dModel: d, rng,
@@ -210,8 +211,10 @@ export class Mamba2 extends ResidualStack<Mamba2Block> {
   }
 
   protected runBlock(blk: Mamba2Block, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null,
-    _stepping: boolean, lengths: readonly number[] | null): BlockResult {
-    const r = blk.mixer.forward(blk.norm.forward(seq), valid, prev ? { conv: prev.conv!, ssm: prev.ssm! } : null, this.impl, this.chunk, lengths);
+    stepping: boolean, lengths: readonly number[] | null): BlockResult {
+    // One token at a time the fused recurrence is the cheapest form.
+    const r = blk.mixer.forward(blk.norm.forward(seq), valid, prev ? { conv: prev.conv!, ssm: prev.ssm! } : null,
+      stepping ? 'fused' : this.impl, this.chunk, lengths);
     return { y: add(seq, r.y), state: { conv: r.state.conv, ssm: r.state.ssm } };
   }
 }
