@@ -9,6 +9,7 @@ import { DeltaNet, DeltaProduct, GatedDeltaNet } from '../nn/delta/deltanet.js';
 import { GLA } from '../nn/gla/gla.js';
 import { Mamba2 } from '../nn/mamba2/mamba2.js';
 import { MLSTM } from '../nn/mlstm/mlstm.js';
+import { Attention } from '../nn/attention/attention.js';
 import { HybridStack } from './hybrid.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -133,6 +134,13 @@ const SPECS: CellSpec[] = [
     create: (o) => {
       causalOnly('deltaproduct', o, true);
       return new DeltaProduct({ ...stackOpts(o), heads: o.heads ?? 1, householder: o.householder ?? 2, allowNegEigval: !!o.negEigval });
+    },
+  },
+  {
+    name: 'attention', description: 'causal softmax attention (fla names, RoPE, KV-cache streaming); for hybrids such as deltanet+attention',
+    create: (o) => {
+      causalOnly('attention', o, true);
+      return new Attention({ ...stackOpts(o), heads: o.heads ?? 1 });
     },
   },
   {

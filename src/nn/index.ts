@@ -23,3 +23,5 @@ export { MLSTM, MLSTMLayer, mlstm } from './mlstm/index.js';
 export type { MLSTMImpl, MLSTMState, MLSTMCellOptions, MLSTMLayerOptions, MLSTMOptions } from './mlstm/index.js';
 export { ShortConv } from './short-conv.js';
 export type { ShortConvOptions } from './short-conv.js';
+export { Attention, CausalAttention } from './attention/index.js';
+export type { AttentionOptions, AttentionState, CausalAttentionOptions, KVCache } from './attention/index.js';

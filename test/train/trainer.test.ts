@@ -269,7 +269,7 @@ describe('SequenceModel', () => {
     m.dispose();
   });
 
-  for (const cell of [...listCells().map((c) => c.name), 'gated-deltanet+lstm', 'mamba2+gru+mlstm']) {
+  for (const cell of [...listCells().map((c) => c.name), 'gated-deltanet+lstm', 'mamba2+gru+mlstm', 'deltanet+attention']) {
     test(`${cell}: streaming step() over a sequence equals forward() per step (tag task, 2 layers)`, () => {
       const model = new SequenceModel(modelConfigFor(S3, { cell, hiddenSize: 8, numLayers: 2, dropout: 0.2 }), { rng: new Rng(5) }).eval();
       const B = 2, T = 6;
