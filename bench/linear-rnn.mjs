@@ -1,11 +1,13 @@
-// Modern linear-RNN layers: training throughput of the chunkwise form against the token-by-token
-// recurrence (the spec), and streaming latency of `step`, through the public API.
+// Modern linear-RNN layers: training throughput of the fused recurrence kernel and the chunkwise
+// form against the token-by-token recurrence (the spec, op by op), and streaming latency of `step`,
+// through the public API.
 //
 //   training   one layer (d_model 64, 2 heads where the layer has heads), batch 4, forward +
 //              backward of mean(y²), T in {1024, 4096}: tokens/s = 4·T / median seconds per step
 //   streaming  `step` on one token (batch 1) after a 64-token prefix: median µs per token
-// Layers: deltanet, gated-deltanet, deltaproduct (n_h 2), gla, mamba2, mlstm; mamba (fused
-// selective scan vs its sequential loop) for reference. Every (layer, form, T) runs in a fresh
+// Layers: deltanet, gated-deltanet, deltaproduct (n_h 2), gla, mamba2 (forms fused, chunk,
+// recurrent), mlstm (chunk, parallel, recurrent); mamba (fused selective scan vs its sequential
+// loop) for reference. Every (layer, form, T) runs in a fresh
 // process (the wasm heap never shrinks); a form slower than 60 s per step at T = 1024 is not run
 // at 4096.
 //
@@ -24,8 +26,10 @@ const LAYERS = {
   gla: (impl) => new rc.nn.GLA({ inputSize: 64, hiddenSize: 64, heads: 2, impl, rng: new rc.Rng(1) }),
   mamba2: (impl) => new rc.nn.Mamba2({ inputSize: 64, hiddenSize: 64, impl, rng: new rc.Rng(1) }),
   mlstm: (impl) => new rc.nn.MLSTM({ inputSize: 64, hiddenSize: 64, heads: 2, impl, rng: new rc.Rng(1) }),
-  mamba: (impl) => new rc.nn.Mamba({ inputSize: 64, hiddenSize: 64, impl: impl === 'chunk' ? 'fused' : 'sequential', rng: new rc.Rng(1) }),
+  mamba: (impl) => new rc.nn.Mamba({ inputSize: 64, hiddenSize: 64, impl: impl === 'recurrent' ? 'sequential' : 'fused', rng: new rc.Rng(1) }),
 };
+const FORMS = { mlstm: ['chunk', 'parallel', 'recurrent'], mamba: ['fused', 'recurrent'] };
+const formsOf = (layer) => FORMS[layer] ?? ['fused', 'chunk', 'recurrent'];
 const only = arg('only', Object.keys(LAYERS).join(',')).split(',');
 const stream = !process.argv.includes('--no-stream');
 const pick = arg('form', null); // child mode: "layer|form|T"
@@ -48,7 +52,7 @@ function median(fn, minReps = 3, budgetMs = 3000) {
 
 function child(layer, form, T) {
   const rng = new rc.Rng(0);
-  const m = LAYERS[layer](form === 'stream' ? 'chunk' : form);
+  const m = LAYERS[layer](form === 'stream' ? formsOf(layer)[0] : form);
   if (form === 'stream') {
     const prefix = rc.randn([1, 64, 64], { rng });
     let state = m.forward(prefix).state;
@@ -64,7 +68,8 @@ function child(layer, form, T) {
   const x = rc.randn([4, T, 64], { rng });
   const f = rc.valueAndGrad(() => rc.mean(rc.square(m.forward(x).output)));
   const ms = median(() => { const { value, grads } = f(m.parameterRecord()); rc.dispose([value, grads]); }, 3, 4000);
-  return [layer, form === 'chunk' ? (layer === 'mamba' ? 'fused scan' : 'chunkwise') : (layer === 'mamba' ? 'sequential' : 'recurrent'), T, ms.toFixed(0) + ' ms', Math.round((4 * T) / (ms / 1000)).toLocaleString('en')];
+  const name = layer === 'mamba' ? (form === 'fused' ? 'fused selective scan' : 'sequential loop') : form === 'recurrent' ? 'recurrent (spec)' : form;
+  return [layer, name, T, ms.toFixed(0) + ' ms', Math.round((4 * T) / (ms / 1000)).toLocaleString('en')];
 }
 
 if (pick) {
@@ -85,7 +90,7 @@ function run(layer, form, T) {
   console.error(row.join('  '));
 }
 for (const layer of only) {
-  for (const T of Ts) for (const form of ['chunk', 'recurrent']) run(layer, form, T);
+  for (const T of Ts) for (const form of formsOf(layer)) run(layer, form, T);
   if (stream) run(layer, 'stream', 1);
 }
 const cpu = os.cpus()[0]?.model ?? 'cpu';

@@ -2,13 +2,18 @@
 // context (Just Read Twice: the key-value block given numPasses = 2 times before the queries).
 // Models (one layer, d_model 64, about 2k floats of recurrent state each): DeltaNet (2 heads,
 // S 2×32×32), Mamba-2 (d_inner 128, d_state 16: 128×16), GLA (1 head, dk 32, dv 64: 32×64) and an
-// LSTM with hidden 1024 (h and c: 2048). Reports query accuracy on the training lengths and on longer
-// test lengths.
+// LSTM with hidden 512 (h and c: 1024 floats; an LSTM with a 2048-float state, hidden 1024, costs
+// about 4 M parameters and is too slow to train here). Reports query accuracy on the training
+// lengths and on longer test lengths (lengths count the query region; repeated context comes on
+// top). Each finished run is appended to --out (JSON lines), so the grid can be split over
+// processes (--threads=1 for each of two at once) and tabulated with --table-from.
 //
 // Usage: npm run build && node bench/mqar.mjs [--steps=1500] [--pairs=8] [--vocab=128]
-//          [--only=deltanet,mamba2,gla,lstm] [--passes=1,2] [--seeds=0] [--json]
+//          [--only=deltanet,mamba2,gla,lstm] [--passes=1,2] [--seeds=0] [--threads=N] [--out=F]
+//        node bench/mqar.mjs --table-from=F
 import * as rc from 'recurrent';
 import os from 'node:os';
+import { appendFileSync, readFileSync } from 'node:fs';
 
 const arg = (k, d) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d;
 const steps = Number(arg('steps', '1500'));
@@ -23,13 +28,15 @@ const MODELS = {
   deltanet: { label: 'DeltaNet (2 heads)', model: { cell: 'deltanet', hiddenSize: 64, heads: 2 }, state: 2 * 32 * 32 },
   mamba2: { label: 'Mamba-2 (d_state 16)', model: { cell: 'mamba2', hiddenSize: 64 }, state: 128 * 16 },
   gla: { label: 'GLA (1 head)', model: { cell: 'gla', hiddenSize: 64, heads: 1 }, state: 32 * 64 },
-  lstm: { label: 'LSTM (hidden 1024)', model: { cell: 'lstm', hiddenSize: 1024, embedDim: 64 }, state: 2 * 1024 },
+  lstm: { label: 'LSTM (hidden 512)', model: { cell: 'lstm', hiddenSize: 512, embedDim: 64 }, state: 2 * 512 },
 };
 const only = arg('only', Object.keys(MODELS).join(',')).split(',');
-const json = process.argv.includes('--json');
+const out = arg('out', null);
+const tableFrom = arg('table-from', null);
+if (arg('threads', null)) rc.setThreads(Number(arg('threads', '1')));
 
-const results = [];
-for (const P of passes) {
+const results = tableFrom ? readFileSync(tableFrom, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+for (const P of tableFrom ? [] : passes) {
   const base = rc.tasks.createTask('mqar', { vocabSize: vocab, numPairs: pairs, numPasses: P });
   // Lengths count the queries region only; the repeated context comes on top.
   const extra = 2 * pairs * (P - 1);
@@ -42,24 +49,27 @@ for (const P of passes) {
       const t0 = performance.now();
       const tr = new rc.train.Trainer(cfg, task);
       const r = tr.run();
-      const res = { passes: P, model: id, label: m.label, state: m.state, seed, train: r.train.accuracy, test: r.test.accuracy, seconds: (performance.now() - t0) / 1000, params: r.parameters };
+      const res = { passes: P, model: id, label: m.label, state: m.state, seed, train: r.train.accuracy, test: r.test.accuracy,
+        seconds: (performance.now() - t0) / 1000, params: r.parameters, steps, pairs, vocab, lr, trainL: train, testL: test };
       results.push(res);
       tr.model.dispose();
       tr.optimizer.dispose();
-      if (json) console.log(JSON.stringify(res));
-      else console.error(`passes ${P} ${id} seed ${seed}: train ${res.train.toFixed(3)} test ${res.test.toFixed(3)} (${res.seconds.toFixed(0)} s)`);
+      if (out) appendFileSync(out, JSON.stringify(res) + '\n');
+      console.error(`passes ${P} ${id} seed ${seed}: train ${res.train.toFixed(3)} test ${res.test.toFixed(3)} (${res.seconds.toFixed(0)} s)`);
     }
   }
 }
-if (!json) {
+{
   const pct = (v) => (100 * v).toFixed(1);
   const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
-  console.log(`# MQAR: ${pairs} pairs, vocab ${vocab}, query region ${train.join('-')} (train) / ${test.join('-')} (test), ${steps} steps, lr ${lr}, seeds ${seeds.join(',')}`);
+  const r0 = results[0] ?? { pairs, vocab, trainL: train, testL: test, steps, lr };
+  console.log(`# MQAR: ${r0.pairs} pairs, vocab ${r0.vocab}, query region ${r0.trainL.join('-')} (train) / ${r0.testL.join('-')} (test), ${r0.steps} steps of batch 32, lr ${r0.lr}`);
   console.log(`# (${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${rc.getBackend().name} backend); query accuracy %, median over seeds\n`);
-  console.log('| model | state floats | parameters | passes | train | test |');
-  console.log('|---|---:|---:|---:|---:|---:|');
-  for (const id of only) for (const P of passes) {
+  console.log('| model | state floats | parameters | passes | seeds | train | test | seconds |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const id of Object.keys(MODELS)) for (const P of [1, 2, 3]) {
     const rs = results.filter((x) => x.model === id && x.passes === P);
-    console.log(`| ${MODELS[id].label} | ${MODELS[id].state} | ${rs[0].params} | ${P} | ${pct(med(rs.map((x) => x.train)))} | ${pct(med(rs.map((x) => x.test)))} |`);
+    if (rs.length === 0) continue;
+    console.log(`| ${MODELS[id].label} | ${MODELS[id].state} | ${rs[0].params} | ${P} | ${rs.length} | ${pct(med(rs.map((x) => x.train)))} | ${pct(med(rs.map((x) => x.test)))} | ${med(rs.map((x) => x.seconds)).toFixed(0)} |`);
   }
 }
