@@ -8,7 +8,8 @@
 // processes (use --threads=1 for each of two at once) and tabulated with --table-from.
 //
 // Usage: npm run build && node bench/word-problems.mjs [--groups=S3,S4,A5] [--steps=1500]
-//          [--batch=128] [--hidden=64] [--heads=4] [--lr=3e-3] [--seeds=0] [--only=dp2-neg,...]
+//          [--batch=128] [--hidden=64] [--heads=4] [--lr=3e-3] [--schedule=cosine|constant]
+//          [--seeds=0] [--only=dp2-neg,...]
 //          [--threads=N] [--out=runs.jsonl]
 //        node bench/word-problems.mjs --table-from=runs.jsonl
 import * as rc from 'recurrent';
@@ -19,6 +20,7 @@ const arg = (k, d) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k
 const groups = arg('groups', 'S3,S4,A5').split(',');
 const steps = Number(arg('steps', '1500'));
 const batch = Number(arg('batch', '128'));
+const schedule = arg('schedule', 'cosine');
 const out = arg('out', null);
 const tableFrom = arg('table-from', null);
 if (arg('threads', null)) rc.setThreads(Number(arg('threads', '1')));
@@ -42,14 +44,14 @@ for (const g of tableFrom ? [] : groups) {
   for (const row of ROWS.filter((r) => only.includes(r.id))) {
     for (const seed of seeds) {
       const heads_ = row.model.cell === 'lstm' ? 1 : heads;
-      const cfg = rc.train.trainConfig({ task: task.name, model: { ...row.model, hiddenSize: hidden, heads: heads_ }, steps, seed, lr, batchSize: batch,
+      const cfg = rc.train.trainConfig({ task: task.name, model: { ...row.model, hiddenSize: hidden, heads: heads_ }, steps, seed, lr, batchSize: batch, schedule,
         evalEvery: 0, checkpointEvery: 0, curriculum: 0, warmup: Math.min(100, Math.floor(steps / 10)) });
       const t0 = performance.now();
       const tr = new rc.train.Trainer(cfg, task);
       const r = tr.run();
       const at = (L) => r.curve.find((p) => p.length === L)?.accuracy ?? NaN;
       const res = { group: g, row: row.id, label: row.label, seed, train: r.train.accuracy, test: r.test.accuracy, at64: at(64), at128: at(128),
-        seconds: (performance.now() - t0) / 1000, steps, batch, hidden, heads: heads_, lr };
+        seconds: (performance.now() - t0) / 1000, steps, batch, hidden, heads: heads_, lr, schedule };
       results.push(res);
       tr.model.dispose();
       tr.optimizer.dispose();
@@ -61,7 +63,7 @@ for (const g of tableFrom ? [] : groups) {
 {
   const pct = (v) => (100 * v).toFixed(1);
   const r0 = results[0] ?? { steps, batch, hidden, heads, lr };
-  console.log(`# group word problems: 1 layer, hidden ${r0.hidden}, ${r0.heads} heads, ${r0.steps} steps of batch ${r0.batch}, lr ${r0.lr}`);
+  console.log(`# group word problems: 1 layer, hidden ${r0.hidden}, ${r0.heads} heads, ${r0.steps} steps of batch ${r0.batch}, lr ${r0.lr} (${r0.schedule ?? 'cosine'})`);
   console.log(`# (${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${rc.getBackend().name} backend); token accuracy %, median over seeds\n`);
   console.log('| group | model | seeds | train 2–32 | test 33–128 | at 64 | at 128 | seconds |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|');
