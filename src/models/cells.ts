@@ -62,16 +62,14 @@ const SPECS: CellSpec[] = [
     name: 'paragru', description: 'ParaGRU (ParaRNN): diagonal-recurrence GRU trained parallel in time by 3 Newton iterations',
     create: (o) => {
       if (o.bidirectional || (o.heads ?? 1) > 1) throw new ArgumentError('model paragru', 'supports neither bidirectional nor heads (its recurrence is diagonal)');
-      return new ParaGRU({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, dropout: o.dropout ?? 0,
-        ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
+      return new ParaGRU(stackOpts(o));
     },
   },
   {
     name: 'paralstm', description: 'ParaLSTM (ParaRNN): CIFG LSTM with diagonal recurrences and peepholes, Newton-parallel in time',
     create: (o) => {
       if (o.bidirectional || (o.heads ?? 1) > 1) throw new ArgumentError('model paralstm', 'supports neither bidirectional nor heads (its recurrence is diagonal)');
-      return new ParaLSTM({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, dropout: o.dropout ?? 0,
-        ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
+      return new ParaLSTM(stackOpts(o));
     },
   },
   {
@@ -90,8 +88,7 @@ const SPECS: CellSpec[] = [
     name: 'mamba', description: 'Mamba (selective SSM; mamba_ssm names): input-dependent diagonal recurrence in one fused kernel',
     create: (o) => {
       if (o.bidirectional || (o.heads ?? 1) > 1) throw new ArgumentError('model mamba', 'supports neither bidirectional nor heads');
-      return new Mamba({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, dropout: o.dropout ?? 0,
-        ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
+      return new Mamba(stackOpts(o));
     },
   },
   {
@@ -147,16 +144,14 @@ const SPECS: CellSpec[] = [
     name: 'aaren', description: 'Aaren: attention as an RNN (learned query per head, parallel prefix scan, O(1) streaming)',
     create: (o) => {
       if (o.bidirectional) throw new ArgumentError('model aaren', 'is causal: bidirectional is not supported');
-      return new Aaren({ inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, heads: o.heads ?? 1, dropout: o.dropout ?? 0,
-        ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
+      return new Aaren({ ...stackOpts(o), heads: o.heads ?? 1 });
     },
   },
 ];
 
 function ssm(kind: 's4d' | 'lru' | 'lssl', o: RecurrentOptions): SequenceLayer {
   if (o.bidirectional || (o.heads ?? 1) > 1) throw new ArgumentError(`model ${kind}`, 'supports neither bidirectional nor heads');
-  return new SSM({ kind, inputSize: o.inputSize, hiddenSize: o.hiddenSize, numLayers: o.numLayers ?? 1, dropout: o.dropout ?? 0,
-    ...(o.rng ? { rng: o.rng } : {}), ...(o.dtype ? { dtype: o.dtype } : {}) });
+  return new SSM({ kind, ...stackOpts(o) });
 }
 
 /** Every recurrent cell usable as `--model`. */
