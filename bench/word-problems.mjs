@@ -64,13 +64,17 @@ for (const g of tableFrom ? [] : groups) {
   const pct = (v) => (100 * v).toFixed(1);
   const r0 = results[0] ?? { steps, batch, hidden, heads, lr };
   console.log(`# group word problems: 1 layer, hidden ${r0.hidden}, ${r0.heads} heads, ${r0.steps} steps of batch ${r0.batch}, lr ${r0.lr} (${r0.schedule ?? 'cosine'})`);
-  console.log(`# (${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${rc.getBackend().name} backend); token accuracy %, median over seeds\n`);
+  console.log(`# (${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${rc.getBackend().name} backend); token accuracy %, mean over seeds (min–max)\n`);
   console.log('| group | model | seeds | train 2–32 | test 33–128 | at 64 | at 128 | seconds |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
+  const agg = (xs) => {
+    const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+    return xs.length === 1 ? pct(m) : `${pct(m)} (${pct(Math.min(...xs))}–${pct(Math.max(...xs))})`;
+  };
   for (const g of [...new Set(results.map((x) => x.group))]) for (const row of ROWS) {
     const rs = results.filter((x) => x.group === g && x.row === row.id);
     if (rs.length === 0) continue;
-    console.log(`| ${g} | ${row.label} | ${rs.length} | ${pct(med(rs.map((x) => x.train)))} | ${pct(med(rs.map((x) => x.test)))} | ${pct(med(rs.map((x) => x.at64)))} | ${pct(med(rs.map((x) => x.at128)))} | ${med(rs.map((x) => x.seconds)).toFixed(0)} |`);
+    console.log(`| ${g} | ${row.label} | ${rs.length} | ${agg(rs.map((x) => x.train))} | ${agg(rs.map((x) => x.test))} | ${agg(rs.map((x) => x.at64))} | ${agg(rs.map((x) => x.at128))} | ${med(rs.map((x) => x.seconds)).toFixed(0)} |`);
   }
 }
