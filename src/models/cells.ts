@@ -92,14 +92,14 @@ const SPECS: CellSpec[] = [
     },
   },
   {
-    name: 'mamba2', description: 'Mamba-2 (mamba_ssm names): scalar-decay SSM heads trained by the chunked SSD algorithm',
+    name: 'mamba2', description: 'Mamba-2 (mamba_ssm names): scalar-decay SSM heads; fused recurrence kernel (chunked SSD form available)',
     create: (o) => {
       causalOnly('mamba2', o, false);
       return new Mamba2(stackOpts(o));
     },
   },
   {
-    name: 'gla', description: 'GLA (fla names): gated linear attention with a per-key-channel decay, trained chunkwise',
+    name: 'gla', description: 'GLA (fla names): gated linear attention with a per-key-channel decay; fused recurrence kernel',
     create: (o) => {
       causalOnly('gla', o, true);
       return new GLA({ ...stackOpts(o), heads: o.heads ?? 1 });
@@ -113,7 +113,7 @@ const SPECS: CellSpec[] = [
     },
   },
   {
-    name: 'deltanet', description: 'DeltaNet (fla names): delta-rule linear attention with short convs, trained chunkwise via the UT transform',
+    name: 'deltanet', description: 'DeltaNet (fla names): delta-rule linear attention with short convs; fused kernel (chunkwise UT form available)',
     create: (o) => {
       causalOnly('deltanet', o, true);
       return new DeltaNet({ ...stackOpts(o), heads: o.heads ?? 1, allowNegEigval: !!o.negEigval });
