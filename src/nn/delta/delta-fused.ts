@@ -1,7 +1,7 @@
 import { ShapeError, fmtShape } from '../../errors.js';
 import { customGrad } from '../../autodiff/grad.js';
-import { activeTape } from '../../autodiff/tape.js';
-import { checkFloat, checkSame, checkTensor, empty } from '../../ops/util.js';
+import { empty } from '../../ops/util.js';
+import { fusedInputs, willRecord } from '../fused-inputs.js';
 import type { DeltaRuleArgs } from '../../backend/types.js';
 import type { Tensor } from '../../tensor/tensor.js';
 
@@ -22,8 +22,7 @@ const same = (a: Tensor, shape: number[]): boolean => a.rank === shape.length &&
  */
 export function deltaRuleFused(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, g: Tensor | null = null, s0: Tensor | null = null): { o: Tensor; state: Tensor } {
   const op = 'deltaRuleFused';
-  const named: [string, Tensor | null][] = [['q', q], ['k', k], ['v', v], ['beta', beta], ['g', g], ['state', s0]];
-  for (const [name, t] of named) if (t !== null) checkTensor(op, name, t);
+  const inputs = fusedInputs(op, [['q', q], ['k', k], ['v', v], ['beta', beta], ['g', g], ['state', s0]]);
   const [B, H, T, dk] = q.shape as [number, number, number, number];
   const dv = v.shape[3]!;
   if (q.rank !== 4 || v.rank !== 4 || !same(k, [B, H, T, dk]) || !same(v, [B, H, T, dv]) || !same(beta, [B, H, T])) {
@@ -32,14 +31,10 @@ export function deltaRuleFused(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, g:
   if (T < 1) throw new ShapeError(op, `needs at least one step, got q ${fmtShape(q.shape)}`);
   if (g && !same(g, [B, H, T])) throw new ShapeError(op, `g must be [${B}, ${H}, ${T}], got ${fmtShape(g.shape)}`);
   if (s0 && !same(s0, [B, H, dv, dk])) throw new ShapeError(op, `state must be [${B}, ${H}, ${dv}, ${dk}], got ${fmtShape(s0.shape)}`);
-  const inputs = named.map(([, t]) => t).filter((t): t is Tensor => t !== null);
-  checkFloat(op, 'q', q);
-  checkSame(op, inputs);
 
   const be = q.backend, dtype = q.dtype, BH = B * H;
-  // Keep the states only when this op will be recorded (the condition customGrad's recordOp uses).
-  const tape = activeTape();
-  const keep = tape !== null && inputs.some((t) => tape.isTracked(t));
+  // Keep the states only when this op will be recorded.
+  const keep = willRecord(inputs);
   const gi = g ? 4 : -1, si = s0 ? (g ? 5 : 4) : -1;
   const run = customGrad('deltaRuleFused', (...ins: Tensor[]) => {
     const args: DeltaRuleArgs = {
