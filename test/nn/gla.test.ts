@@ -102,33 +102,38 @@ test('gradcheck of the chunkwise form (both gates); bad input throws typed error
   assert.throws(() => gatedLinearAttention(squeeze(narrow(q!, 0, 0, 1), 0), k!, v!, g!), ShapeError);
 });
 
-const mk = (impl: GLAImpl, dtype: 'float32' | 'float64' = f64, extra: { inputSize?: number } = {}): GLA =>
-  new GLA({ inputSize: extra.inputSize ?? 3, hiddenSize: 8, numLayers: 2, heads: 2, impl, chunk: 4, rng: new Rng(1), dtype });
+const mk = (impl: GLAImpl, dtype: 'float32' | 'float64' = f64, extra: { inputSize?: number; shortConv?: boolean } = {}): GLA =>
+  new GLA({ inputSize: extra.inputSize ?? 3, hiddenSize: 8, numLayers: 2, heads: 2, impl, chunk: 4, rng: new Rng(1), dtype, shortConv: !!extra.shortConv });
 
-test('GLA layer: chunkwise = recurrent on outputs and every parameter gradient (2 layers, 2 heads, ragged lengths)', () => {
+for (const shortConv of [false, true]) {
+const conv = shortConv ? ' with short convs' : '';
+test(`GLA layer${conv}: chunkwise = fused = recurrent on outputs and every parameter gradient (2 layers, 2 heads, ragged lengths)`, () => {
   const rng = new Rng(2);
   const x = randn([3, 9, 3], { rng, dtype: f64 }), dy = randn([3, 9, 8], { rng, dtype: f64 });
-  const res = (['recurrent', 'chunk'] as const).map((impl) => {
-    const m = mk(impl);
+  const res = (['recurrent', 'chunk', 'fused'] as const).map((impl) => {
+    const m = mk(impl, f64, { shortConv });
     const params = { ...m.parameterRecord(), __x: x };
     const r = vjp((p: Record<string, Tensor>) => m.forward(p.__x!, null, { lengths: [9, 5, 1] }).output, params, dy);
     return { y: Array.from(r.value.data()), g: Object.entries(r.grads as Record<string, Tensor>).map(([k, t]) => [k, Array.from(t.data())] as const) };
   });
-  assertClose(res[1]!.y, res[0]!.y, 1e-10, 1e-10, 'y');
-  assert.equal(res[1]!.g.length, res[0]!.g.length);
-  res[1]!.g.forEach(([k, g], i) => {
-    assert.ok(g.some((e) => e !== 0), `grad ${k} is not all zero`);
-    assertClose(g, res[0]!.g[i]![1], 1e-9, 1e-9, `grad ${k}`);
-  });
+  for (const other of [res[1]!, res[2]!]) {
+    assertClose(other.y, res[0]!.y, 1e-10, 1e-10, 'y');
+    assert.equal(other.g.length, res[0]!.g.length);
+    other.g.forEach(([k, g], i) => {
+      assert.ok(g.some((e) => e !== 0), `grad ${k} is not all zero`);
+      assertClose(g, res[0]!.g[i]![1], 1e-9, 1e-9, `grad ${k}`);
+    });
+  }
+  if (shortConv) assert.ok(res[0]!.g.some(([k]) => k === 'layers.0.attn.q_conv1d.weight'), 'conv weights are parameters');
   // padding does not leak: a ragged sequence equals the same sequence run alone
-  const m = mk('chunk');
+  const m = mk('chunk', f64, { shortConv });
   const alone = m.forward(narrow(narrow(x, 0, 1, 1), 1, 0, 5)).output;
   const both = m.forward(x, null, { lengths: [9, 5, 1] });
   assertClose(narrow(narrow(both.output, 0, 1, 1), 1, 0, 5), Array.from(alone.data()), 1e-12, 1e-12, 'ragged = alone');
 });
 
-test('GLA: streaming step and carried state equal the batch', () => {
-  const m = mk('chunk', 'float32');
+test(`GLA${conv}: streaming step and carried state equal the batch`, () => {
+  const m = mk('chunk', 'float32', { shortConv });
   const xs = randn([2, 7, 3], { rng: new Rng(3) });
   const full = m.forward(xs).output;
   let st = null;
@@ -146,6 +151,7 @@ test('GLA: streaming step and carried state equal the batch', () => {
   const single = m.forward(narrow(xs, 0, 1, 1)).output;
   assertClose(narrow(d.output, 0, 1, 1), Array.from(narrow(single, 1, 3, 4).data()), 2e-5, 2e-5, 'ragged carried');
 });
+}
 
 test('GLA: fla parameter names and shapes (expand_k 0.5, expand_v 1, low-rank gk_proj)', () => {
   const m = mk('chunk');

@@ -4,6 +4,7 @@ import { permute, reshape } from '../../ops/movement.js';
 import { Module } from '../module.js';
 import { Linear, RMSNorm, Sequential } from '../layers.js';
 import { positiveInt } from '../sequence-util.js';
+import { ShortConv } from '../short-conv.js';
 import { ResidualStack } from '../residual-stack.js';
 import type { BlockResult, StackOptions } from '../residual-stack.js';
 import type { Rng } from '../../tensor/rng.js';
@@ -28,6 +29,10 @@ export interface GLAAttentionOptions {
   gateLogitNormalizer?: number;
   /** eps of g_norm_swish_gate (default 1e-5, as fla). */
   normEps?: number;
+  /** fla's optional short convolutions (+ SiLU, no bias) on q, k, v: q_conv1d, k_conv1d, v_conv1d (default false, as fla). */
+  shortConv?: boolean;
+  /** Their kernel size (default 4). */
+  convSize?: number;
   rng: Rng;
   dtype?: DType;
 }
@@ -41,7 +46,7 @@ function expandedDim(op: string, name: string, d: number, expand: number, heads:
 }
 
 /**
- * The gated linear attention layer of fla (`GatedLinearAttention`, no short conv, no feature map)
+ * The gated linear attention layer of fla (`GatedLinearAttention`, optional short convs, no feature map)
  * with its parameter names: q_proj, k_proj, v_proj, g_proj (output gate), gk_proj (low rank:
  * `gk_proj.0` D → 16 without bias, `gk_proj.1` 16 → key width with bias), g_norm_swish_gate
  * (RMSNorm over the head's value dim, then × swish(g)), o_proj; all other projections have no bias.
@@ -53,6 +58,7 @@ export class GLAAttention extends Module {
   readonly gk_proj: Sequential;
   readonly g_norm_swish_gate: RMSNorm;
   readonly o_proj: Linear;
+  readonly q_conv1d: ShortConv | null; readonly k_conv1d: ShortConv | null; readonly v_conv1d: ShortConv | null;
   readonly hiddenSize: number;
   readonly heads: number;
   /** Total key and value widths (fla's key_dim, value_dim) and per head (head_k_dim, head_v_dim). */
@@ -80,6 +86,15 @@ export class GLAAttention extends Module {
     this.k_proj = this.registerModule('k_proj', new Linear(d, this.keyDim, o));
     this.v_proj = this.registerModule('v_proj', new Linear(d, this.valueDim, o));
     this.g_proj = this.registerModule('g_proj', new Linear(d, this.valueDim, o));
+    if (opts.shortConv) {
+      const K = positiveInt(op, 'convSize', opts.convSize ?? 4);
+      const co = { rng: opts.rng, ...dt, bias: false };
+      this.q_conv1d = this.registerModule('q_conv1d', new ShortConv(this.keyDim, K, co));
+      this.k_conv1d = this.registerModule('k_conv1d', new ShortConv(this.keyDim, K, co));
+      this.v_conv1d = this.registerModule('v_conv1d', new ShortConv(this.valueDim, K, co));
+    } else {
+      this.q_conv1d = null; this.k_conv1d = null; this.v_conv1d = null;
+    }
     this.gk_proj = this.registerModule('gk_proj', new Sequential(new Linear(d, r, o), new Linear(r, this.keyDim, { ...o, bias: true })));
     this.o_proj = this.registerModule('o_proj', new Linear(this.valueDim, d, o));
     this.g_norm_swish_gate = this.registerModule('g_norm_swish_gate', new RMSNorm(this.headVDim, { eps: opts.normEps ?? 1e-5, ...dt }));
@@ -88,15 +103,24 @@ export class GLAAttention extends Module {
   /**
    * x [T, B, hiddenSize] → y [T, B, hiddenSize] and the final state [B, H, dk, dv]. `valid`
    * [T, B, 1] (1 inside a sequence) freezes the state past each end: there the log-gate and k are 0,
-   * so S_t = S_{t-1}.
+   * so S_t = S_{t-1}. With short convs, `windows` carries their last inputs (convQ, convK, convV)
+   * and `lengths` ends them at each sequence's length.
    */
-  forward(x: Tensor, valid: Tensor | null, state: Tensor | null, impl: GLAImpl = 'chunk', chunk = 16): { y: Tensor; state: Tensor } {
+  forward(x: Tensor, valid: Tensor | null, state: Tensor | null, impl: GLAImpl = 'chunk', chunk = 16,
+    windows: Record<string, Tensor> | null = null, lengths: readonly number[] | null = null): { y: Tensor; state: Tensor; windows: Record<string, Tensor> } {
     const [T, B] = x.shape as [number, number];
     const H = this.heads, dk = this.headKDim, dv = this.headVDim;
     const heads = (t: Tensor, dh: number): Tensor => permute(reshape(t, [T, B, H, dh]), [1, 2, 0, 3]); // [B, H, T, dh]
-    const q = mul(heads(this.q_proj.forward(x), dk), 1 / Math.sqrt(dk));
-    let k = this.k_proj.forward(x);
-    const v = heads(this.v_proj.forward(x), dv);
+    const next: Record<string, Tensor> = {};
+    const proj = (lin: Linear, conv: ShortConv | null, key: string): Tensor => {
+      if (!conv) return lin.forward(x);
+      const r = conv.forward(lin.forward(x), windows ? windows[key]! : null, lengths);
+      next[key] = r.window;
+      return r.y;
+    };
+    const q = mul(heads(proj(this.q_proj, this.q_conv1d, 'convQ'), dk), 1 / Math.sqrt(dk));
+    let k = proj(this.k_proj, this.k_conv1d, 'convK');
+    const v = heads(proj(this.v_proj, this.v_conv1d, 'convV'), dv);
     // logsigmoid ≤ 0, and the normaliser keeps the decay mild at init (fla: gate_logit_normalizer)
     let gk = div(logSigmoid(this.gk_proj.forward(x)), this.gateLogitNormalizer);
     if (valid) {
@@ -106,7 +130,7 @@ export class GLAAttention extends Module {
     const r = gatedLinearAttention(q, heads(k, dk), v, heads(gk, dk), { impl, chunk, state });
     const o = this.g_norm_swish_gate.forward(permute(r.o, [2, 0, 1, 3])); // [T, B, H, dv], normalised per head
     const g = reshape(this.g_proj.forward(x), [T, B, H, dv]);
-    return { y: this.o_proj.forward(reshape(mul(o, silu(g)), [T, B, this.valueDim])), state: r.state };
+    return { y: this.o_proj.forward(reshape(mul(o, silu(g)), [T, B, this.valueDim])), state: r.state, windows: next };
   }
 }
 
@@ -133,6 +157,9 @@ export interface GLAOptions extends StackOptions {
   gateLogitNormalizer?: number;
   /** eps of g_norm_swish_gate (default 1e-5). */
   normEps?: number;
+  /** fla's optional short convolutions on q, k, v (default false, as fla) and their kernel size (default 4). */
+  shortConv?: boolean;
+  convSize?: number;
   /** 'fused' (default: the recurrence as one kernel each way), 'chunk' (chunkwise) or 'recurrent' (the spec, op by op); chunk size of 'chunk' (default 16). */
   impl?: GLAImpl;
   chunk?: number;
@@ -141,7 +168,8 @@ export interface GLAOptions extends StackOptions {
 /**
  * GLA: pre-norm residual blocks (`layers.{i}.attn_norm`, `layers.{i}.attn`) of gated linear
  * attention with fla's names. Batch-first: forward(x [B, T, inputSize], state?, { lengths }) →
- * output [B, T, d]; state { h [L, B, d], S [L, B, H, dk, dv] }; `step` streams one token.
+ * output [B, T, d]; state { h [L, B, d], S [L, B, H, dk, dv] (+ convQ/convK/convV windows with
+ * shortConv) }; `step` streams one token.
  */
 export class GLA extends ResidualStack<GLABlock> {
   readonly heads: number;
@@ -166,6 +194,8 @@ export class GLA extends ResidualStack<GLABlock> {
       ...(opts.gateLowRankDim !== undefined ? { gateLowRankDim: opts.gateLowRankDim } : {}),
       ...(opts.gateLogitNormalizer !== undefined ? { gateLogitNormalizer: opts.gateLogitNormalizer } : {}),
       ...(opts.normEps !== undefined ? { normEps: opts.normEps } : {}),
+      ...(opts.shortConv ? { shortConv: true } : {}),
+      ...(opts.convSize !== undefined ? { convSize: opts.convSize } : {}),
       ...(opts.dtype ? { dtype: opts.dtype } : {}),
     }));
     this.heads = heads;
@@ -173,9 +203,10 @@ export class GLA extends ResidualStack<GLABlock> {
     this.chunk = chunk;
   }
 
-  protected runBlock(blk: GLABlock, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null, stepping: boolean): BlockResult {
+  protected runBlock(blk: GLABlock, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null, stepping: boolean,
+    lengths: readonly number[] | null): BlockResult {
     // One token at a time the fused recurrence is the cheapest form.
-    const r = blk.attn.forward(blk.attn_norm.forward(seq), valid, prev ? prev.S! : null, stepping ? 'fused' : this.impl, this.chunk);
-    return { y: add(seq, r.y), state: { S: r.state } };
+    const r = blk.attn.forward(blk.attn_norm.forward(seq), valid, prev ? prev.S! : null, stepping ? 'fused' : this.impl, this.chunk, prev, lengths);
+    return { y: add(seq, r.y), state: { ...r.windows, S: r.state } };
   }
 }
