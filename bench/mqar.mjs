@@ -1,7 +1,8 @@
 // MQAR (multi-query associative recall) at a fixed recurrent state size, with and without repeated
 // context (Just Read Twice: the key-value block given numPasses = 2 times before the queries).
 // Models (one layer, d_model 64, about 2k floats of recurrent state each): DeltaNet (2 heads,
-// S 2×32×32), Mamba-2 (d_inner 128, d_state 16: 128×16), GLA (1 head, dk 32, dv 64: 32×64) and an
+// S 2×32×32), Mamba-2 (d_inner 128, d_state 16: 128×16), GLA (1 head, dk 32, dv 64: 32×64; also
+// with fla's optional short convolutions) and an
 // LSTM with hidden 512 (h and c: 1024 floats; an LSTM with a 2048-float state, hidden 1024, costs
 // about 4 M parameters and is too slow to train here). Reports query accuracy on the training
 // lengths and on longer test lengths (lengths count the query region; repeated context comes on
@@ -9,7 +10,7 @@
 // processes (--threads=1 for each of two at once) and tabulated with --table-from.
 //
 // Usage: npm run build && node bench/mqar.mjs [--steps=1500] [--pairs=8] [--vocab=128]
-//          [--only=deltanet,mamba2,gla,lstm] [--passes=1,2] [--seeds=0] [--threads=N] [--out=F]
+//          [--only=deltanet,mamba2,gla,gla-conv,lstm] [--passes=1,2] [--seeds=0] [--threads=N] [--out=F]
 //        node bench/mqar.mjs --table-from=F
 import * as rc from 'recurrent';
 import os from 'node:os';
@@ -28,6 +29,7 @@ const MODELS = {
   deltanet: { label: 'DeltaNet (2 heads)', model: { cell: 'deltanet', hiddenSize: 64, heads: 2 }, state: 2 * 32 * 32 },
   mamba2: { label: 'Mamba-2 (d_state 16)', model: { cell: 'mamba2', hiddenSize: 64 }, state: 128 * 16 },
   gla: { label: 'GLA (1 head)', model: { cell: 'gla', hiddenSize: 64, heads: 1 }, state: 32 * 64 },
+  'gla-conv': { label: 'GLA (1 head) + short convs', model: { cell: 'gla', hiddenSize: 64, heads: 1, shortConv: true }, state: 32 * 64 },
   lstm: { label: 'LSTM (hidden 512)', model: { cell: 'lstm', hiddenSize: 512, embedDim: 64 }, state: 2 * 512 },
 };
 const only = arg('only', Object.keys(MODELS).join(',')).split(',');

@@ -36,6 +36,7 @@ const TRAIN_FLAGS: Record<string, FlagSpec> = {
   heads: { type: 'string', help: 'block-diagonal recurrent heads, or attention heads of linear-RNN layers (default 1)' },
   householder: { type: 'string', help: 'deltaproduct: Householder steps per token n_h (default 2)' },
   'neg-eigval': { type: 'boolean', help: 'delta-rule layers: beta in (0, 2), eigenvalues down to -1' },
+  'short-conv': { type: 'string', help: 'on or off: short convolutions on q, k, v (gla: default off; delta-rule layers: default on)' },
   'task-opt': { type: 'string', multiple: true, help: 'task option key=value (repeatable), e.g. numPairs=16' },
   text: { type: 'string', help: 'text file for --task text' },
   'eval-every': { type: 'string', help: 'steps between evaluations (default steps/4)' },
@@ -73,6 +74,7 @@ function configFromFlags(v: Record<string, unknown>, saved?: TrainConfig): Train
   if (v.heads !== undefined) model.heads = intFlag('heads', v.heads, 1, 1);
   if (v.householder !== undefined) model.householder = intFlag('householder', v.householder, 2, 1);
   if (v['neg-eigval']) model.negEigval = true;
+  if (v['short-conv'] !== undefined) model.shortConv = choiceFlag('short-conv', v['short-conv'], ['on', 'off'] as const, 'on') === 'on';
   return trainConfig({
     task: String(v.task ?? 'parity'), taskOptions, model, steps,
     seed: intFlag('seed', v.seed, 0, 0),

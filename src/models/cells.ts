@@ -29,6 +29,8 @@ export interface CellOptions extends RecurrentOptions {
   householder?: number;
   /** Delta-rule layers: β ∈ (0, 2), eigenvalues down to -1 (default false). */
   negEigval?: boolean;
+  /** Short convolutions on q, k, v (GLA: default false; delta-rule layers: default true). */
+  shortConv?: boolean;
 }
 
 /** A recurrent stack a sequence model can be built on, by its CLI name. */
@@ -102,7 +104,7 @@ const SPECS: CellSpec[] = [
     name: 'gla', description: 'GLA (fla names): gated linear attention with a per-key-channel decay; fused recurrence kernel',
     create: (o) => {
       causalOnly('gla', o, true);
-      return new GLA({ ...stackOpts(o), heads: o.heads ?? 1 });
+      return new GLA({ ...stackOpts(o), heads: o.heads ?? 1, shortConv: !!o.shortConv });
     },
   },
   {
@@ -116,21 +118,21 @@ const SPECS: CellSpec[] = [
     name: 'deltanet', description: 'DeltaNet (fla names): delta-rule linear attention with short convs; fused kernel (chunkwise UT form available)',
     create: (o) => {
       causalOnly('deltanet', o, true);
-      return new DeltaNet({ ...stackOpts(o), heads: o.heads ?? 1, allowNegEigval: !!o.negEigval });
+      return new DeltaNet({ ...stackOpts(o), heads: o.heads ?? 1, allowNegEigval: !!o.negEigval, shortConv: o.shortConv ?? true });
     },
   },
   {
     name: 'gated-deltanet', description: 'Gated DeltaNet (fla names): delta rule with a Mamba-2-style decay per head and an output gate',
     create: (o) => {
       causalOnly('gated-deltanet', o, true);
-      return new GatedDeltaNet({ ...stackOpts(o), heads: o.heads ?? 1, allowNegEigval: !!o.negEigval });
+      return new GatedDeltaNet({ ...stackOpts(o), heads: o.heads ?? 1, allowNegEigval: !!o.negEigval, shortConv: o.shortConv ?? true });
     },
   },
   {
     name: 'deltaproduct', description: 'DeltaProduct (fla GatedDeltaProduct): --householder n_h delta steps per token; --neg-eigval for β in (0, 2)',
     create: (o) => {
       causalOnly('deltaproduct', o, true);
-      return new DeltaProduct({ ...stackOpts(o), heads: o.heads ?? 1, householder: o.householder ?? 2, allowNegEigval: !!o.negEigval });
+      return new DeltaProduct({ ...stackOpts(o), heads: o.heads ?? 1, householder: o.householder ?? 2, allowNegEigval: !!o.negEigval, shortConv: o.shortConv ?? true });
     },
   },
   {

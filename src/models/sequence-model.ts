@@ -38,10 +38,12 @@ export interface ModelConfig {
   householder?: number;
   /** Delta-rule layers: β ∈ (0, 2), so the state transition can have eigenvalue -1. */
   negEigval?: boolean;
+  /** Short convolutions on q, k, v of GLA (default off) and the delta-rule layers (default on). */
+  shortConv?: boolean;
 }
 
 /** Options a user sets; the rest comes from the task. */
-export type ModelOptions = Partial<Pick<ModelConfig, 'cell' | 'hiddenSize' | 'numLayers' | 'dropout' | 'bidirectional' | 'embedDim' | 'norm' | 'heads' | 'householder' | 'negEigval'>>;
+export type ModelOptions = Partial<Pick<ModelConfig, 'cell' | 'hiddenSize' | 'numLayers' | 'dropout' | 'bidirectional' | 'embedDim' | 'norm' | 'heads' | 'householder' | 'negEigval' | 'shortConv'>>;
 
 /** Fills a full config for `task` from user options (defaults: 1-layer LSTM of 64 units with LayerNorm). */
 export function modelConfigFor(task: Task, opts: ModelOptions = {}): ModelConfig {
@@ -59,6 +61,7 @@ export function modelConfigFor(task: Task, opts: ModelOptions = {}): ModelConfig
     heads: opts.heads ?? 1,
     ...(opts.householder !== undefined ? { householder: opts.householder } : {}),
     ...(opts.negEigval ? { negEigval: true } : {}),
+    ...(opts.shortConv !== undefined ? { shortConv: opts.shortConv } : {}),
   };
   if (task.vocabSize !== undefined) {
     cfg.vocabSize = task.vocabSize;
@@ -84,6 +87,9 @@ function checkConfig(c: ModelConfig): void {
   if (c.householder !== undefined && !parts.includes('deltaproduct')) throw new ArgumentError(op, `householder applies to deltaproduct, not '${c.cell}'`);
   if (c.negEigval && !parts.some((p) => ['deltanet', 'gated-deltanet', 'deltaproduct'].includes(p))) {
     throw new ArgumentError(op, `negEigval applies to the delta-rule models (deltanet, gated-deltanet, deltaproduct), not '${c.cell}'`);
+  }
+  if (c.shortConv !== undefined && !parts.some((p) => ['gla', 'deltanet', 'gated-deltanet', 'deltaproduct'].includes(p))) {
+    throw new ArgumentError(op, `shortConv applies to gla and the delta-rule models, not '${c.cell}'`);
   }
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new ArgumentError(op, `dropout must be in [0, 1), got ${c.dropout}`);
   if (!['layer', 'rms', 'none'].includes(c.norm)) throw new ArgumentError(op, `norm must be layer, rms or none, got '${c.norm}'`);
@@ -114,6 +120,7 @@ export class SequenceModel extends Module {
       inputSize: c.vocabSize !== undefined ? c.embedDim! : c.inputDim!, hiddenSize: c.hiddenSize, numLayers: c.numLayers,
       dropout: c.dropout, bidirectional: c.bidirectional, heads: c.heads, batchFirst: true, rng,
       ...(c.householder !== undefined ? { householder: c.householder } : {}), ...(c.negEigval ? { negEigval: true } : {}),
+      ...(c.shortConv !== undefined ? { shortConv: c.shortConv } : {}),
     }));
     const width = c.hiddenSize * (c.bidirectional ? 2 : 1);
     this.norm = c.norm === 'layer' ? this.registerModule('norm', new LayerNorm(width)) : c.norm === 'rms' ? this.registerModule('norm', new RMSNorm(width)) : null;

@@ -262,6 +262,8 @@ describe('listing and usage', () => {
     ['--householder on an LSTM', ['train', '--model', 'lstm', '--householder', '2'], /householder applies to deltaproduct/],
     ['--neg-eigval on a GRU', ['train', '--model', 'gru', '--neg-eigval'], /negEigval applies to the delta-rule models/],
     ['unknown model in a hybrid', ['train', '--model', 'deltanet+nope'], /unknown model 'nope'/],
+    ['bad --short-conv', ['train', '--model', 'gla', '--short-conv', 'maybe'], /--short-conv must be one of on, off/],
+    ['--short-conv on an LSTM', ['train', '--model', 'lstm', '--short-conv', 'on'], /shortConv applies to gla/],
   ];
   for (const [name, args, re] of mistakes) {
     test(`mistake: ${name} → one line, non-zero exit, nothing written`, () => {

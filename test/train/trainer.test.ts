@@ -252,6 +252,12 @@ describe('SequenceModel', () => {
     assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { cell: 'gru', negEigval: true })), (e: unknown) => e instanceof ArgumentError && /negEigval/.test(e.message));
     assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { cell: 'deltaproduct', householder: 0 })), (e: unknown) => e instanceof ArgumentError && /householder/.test(e.message));
     assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { cell: 'lstm+nope' })), (e: unknown) => e instanceof ArgumentError && /unknown model 'nope'/.test(e.message));
+    // shortConv reaches the layer: GLA gains q/k/v convs, DeltaNet loses them
+    const keys = (o: Parameters<typeof modelConfigFor>[1]) => Object.keys(new SequenceModel(modelConfigFor(CYCLE, { hiddenSize: 8, ...o })).stateDict());
+    assert.ok(keys({ cell: 'gla', shortConv: true }).includes('rnn.layers.0.attn.q_conv1d.weight'));
+    assert.ok(!keys({ cell: 'gla' }).some((k) => k.includes('conv1d')));
+    assert.ok(!keys({ cell: 'deltanet', shortConv: false }).some((k) => k.includes('conv1d')));
+    assert.ok(keys({ cell: 'deltanet' }).includes('rnn.layers.0.attn.k_conv1d.weight'));
     assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { cell: 'mamba2+lstm', bidirectional: true })), (e: unknown) => e instanceof ArgumentError && /bidirectional/.test(e.message));
     // the trainer builds its model from the config, so it rejects the same way
     assert.throws(() => new Trainer(tiny(S3.name, { model: { hiddenSize: 8, bidirectional: true } }), S3), ArgumentError);
