@@ -145,21 +145,8 @@ class GLABlock extends Module {
   }
 }
 
-/** Options of `GLA` (model width = hiddenSize). */
-export interface GLAOptions extends StackOptions {
-  /** Heads (default 1). */
-  heads?: number;
-  /** Key width hiddenSize · expandK (default 0.5) and value width hiddenSize · expandV (default 1), as fla. */
-  expandK?: number;
-  expandV?: number;
-  /** Low-rank dim of gk_proj (default 16) and gate_logit_normalizer (default 16), as fla. */
-  gateLowRankDim?: number;
-  gateLogitNormalizer?: number;
-  /** eps of g_norm_swish_gate (default 1e-5). */
-  normEps?: number;
-  /** fla's optional short convolutions on q, k, v (default false, as fla) and their kernel size (default 4). */
-  shortConv?: boolean;
-  convSize?: number;
+/** Options of `GLA` (model width = hiddenSize): the stack's, the layer's, and the form. */
+export interface GLAOptions extends StackOptions, Omit<GLAAttentionOptions, 'hiddenSize' | 'rng' | 'dtype'> {
   /** 'fused' (default: the recurrence as one kernel each way), 'chunk' (chunkwise) or 'recurrent' (the spec, op by op); chunk size of 'chunk' (default 16). */
   impl?: GLAImpl;
   chunk?: number;
@@ -187,17 +174,9 @@ export class GLA extends ResidualStack<GLABlock> {
     // Validate the widths before any parameter is made.
     expandedDim(op, 'expandK', d, opts.expandK ?? 0.5, heads);
     expandedDim(op, 'expandV', d, opts.expandV ?? 1, heads);
-    super(op, opts, (rng) => new GLABlock({
-      hiddenSize: d, heads, rng,
-      ...(opts.expandK !== undefined ? { expandK: opts.expandK } : {}),
-      ...(opts.expandV !== undefined ? { expandV: opts.expandV } : {}),
-      ...(opts.gateLowRankDim !== undefined ? { gateLowRankDim: opts.gateLowRankDim } : {}),
-      ...(opts.gateLogitNormalizer !== undefined ? { gateLogitNormalizer: opts.gateLogitNormalizer } : {}),
-      ...(opts.normEps !== undefined ? { normEps: opts.normEps } : {}),
-      ...(opts.shortConv ? { shortConv: true } : {}),
-      ...(opts.convSize !== undefined ? { convSize: opts.convSize } : {}),
-      ...(opts.dtype ? { dtype: opts.dtype } : {}),
-    }));
+    // The layer options pass through; the stack's own (sizes, form) stay here.
+    const { inputSize: _i, hiddenSize: _h, numLayers: _n, dropout: _d, rng: _r, impl: _m, chunk: _c, ...layer } = opts;
+    super(op, opts, (rng) => new GLABlock({ ...layer, hiddenSize: d, heads, rng }));
     this.heads = heads;
     this.impl = impl;
     this.chunk = chunk;
