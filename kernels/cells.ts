@@ -1,11 +1,13 @@
 // Pointwise recurrent-cell steps on f32x4 (see src/backend/ref/cells.ts for the definitions, which
 // these follow to float32 rounding). Transcendentals use a Cephes-style exp: |rel err| < 2e-7.
-// Args (i32 words at `a`): B, H, gx, gh, h, hPrevOff*, hOutOff*, s, sPrevOff*, sNextOff*, cache,
-// cacheOff*, mask, maskOff*, then for backward: dh, dhOff*, ds, dsOff*, dgx, dgxOff*, dgh, dghOff*,
-// dhPrev, dhPrevOff* (* = element offsets; pointers are byte addresses, 0 = absent).
+// Descriptor words: 1 B (threads split the batch rows), 2 cell (0 rnnTanh, 1 rnnRelu, 2 lstm,
+// 3 gru); from word 16 the step's block (`a` below), read as word(a, i): 0 B, 1 H, 2 gx, 3 gh, 4 h,
+// 5 hPrevOff*, 6 hOutOff*, 7 s, 8 sPrevOff*, 9 sNextOff*, 10 cache, 11 cacheOff*, 12 mask,
+// 13 maskOff*, then for backward 14 dh, 15 dhOff*, 16 ds, 17 dsOff*, 18 dgx, 19 dgxOff*, 20 dgh,
+// 21 dghOff*, 22 dhPrev, 23 dhPrevOff*, and for forward 24 gxOff*, 25 ghOff*, 26 hDst, 27 sDst
+// (0: write into h, s). * = element offsets; pointers are byte addresses, 0 = absent.
+import { block, word } from './descriptor';
 
-// @ts-ignore: decorator
-@inline function arg(a: usize, i: i32): i32 { return load<i32>(a + <usize>i * 4); }
 // @ts-ignore: decorator
 @inline function at(base: i32, off: i32): usize { return <usize>base + <usize>off * 4; }
 
@@ -55,14 +57,14 @@ function actRow(act: i32, a: usize, b: usize, dst: usize, H: i32): void {
 
 /** Forward step for batch rows [b0, b1) (threads split rows). kind: 0 rnnTanh, 1 rnnRelu, 2 lstm, 3 gru. Requires H % 4 == 0. */
 export function cellForward(kind: i32, a: usize, b0: i32, b1: i32): void {
-  const B = arg(a, 0), H = arg(a, 1);
-  const gx = arg(a, 2), gh = arg(a, 3), h = arg(a, 4), hPrev = arg(a, 5), hOut = arg(a, 6);
-  const s = arg(a, 7), sPrev = arg(a, 8), sNext = arg(a, 9), cache = arg(a, 10), cacheOff = arg(a, 11);
-  const mask = arg(a, 12), maskOff = arg(a, 13);
-  const gxOff = arg(a, 24), ghOff = arg(a, 25);
+  const B = word(a, 0), H = word(a, 1);
+  const gx = word(a, 2), gh = word(a, 3), h = word(a, 4), hPrev = word(a, 5), hOut = word(a, 6);
+  const s = word(a, 7), sPrev = word(a, 8), sNext = word(a, 9), cache = word(a, 10), cacheOff = word(a, 11);
+  const mask = word(a, 12), maskOff = word(a, 13);
+  const gxOff = word(a, 24), ghOff = word(a, 25);
   // Optional separate destinations for the new h and cell state (streaming steps).
-  const hw = arg(a, 26) != 0 ? arg(a, 26) : h;
-  const sw = arg(a, 27) != 0 ? arg(a, 27) : s;
+  const hw = word(a, 26) != 0 ? word(a, 26) : h;
+  const sw = word(a, 27) != 0 ? word(a, 27) : s;
   const G = kind == 2 ? 4 : kind == 3 ? 3 : 1;
   const C = kind == 2 || kind == 3 ? 4 : 1;
   const zero = f32x4.splat(0), one = f32x4.splat(1);
@@ -122,14 +124,19 @@ export function cellForward(kind: i32, a: usize, b0: i32, b1: i32): void {
   }
 }
 
+/** Task.CellForward over batch rows [lo, hi) (descriptor in the header). */
+export function cellForwardTask(d: usize, lo: i32, hi: i32): void {
+  cellForward(word(d, 2), block(d, 16), lo, hi);
+}
+
 /** Backward step (same kinds). */
 export function cellBackward(kind: i32, a: usize, b0: i32, b1: i32): void {
-  const B = arg(a, 0), H = arg(a, 1);
-  const h = arg(a, 4), hPrev = arg(a, 5);
-  const s = arg(a, 7), sPrev = arg(a, 8), sNext = arg(a, 9), cache = arg(a, 10), cacheOff = arg(a, 11);
-  const mask = arg(a, 12), maskOff = arg(a, 13);
-  const dh = arg(a, 14), dhOff = arg(a, 15), ds = arg(a, 16), dsOff = arg(a, 17);
-  const dgx = arg(a, 18), dgxOff = arg(a, 19), dgh = arg(a, 20), dghOff = arg(a, 21), dhp = arg(a, 22), dhpOff = arg(a, 23);
+  const B = word(a, 0), H = word(a, 1);
+  const h = word(a, 4), hPrev = word(a, 5);
+  const s = word(a, 7), sPrev = word(a, 8), sNext = word(a, 9), cache = word(a, 10), cacheOff = word(a, 11);
+  const mask = word(a, 12), maskOff = word(a, 13);
+  const dh = word(a, 14), dhOff = word(a, 15), ds = word(a, 16), dsOff = word(a, 17);
+  const dgx = word(a, 18), dgxOff = word(a, 19), dgh = word(a, 20), dghOff = word(a, 21), dhp = word(a, 22), dhpOff = word(a, 23);
   const G = kind == 2 ? 4 : kind == 3 ? 3 : 1;
   const C = kind == 2 || kind == 3 ? 4 : 1;
   const zero = f32x4.splat(0), one = f32x4.splat(1);
@@ -185,4 +192,9 @@ export function cellBackward(kind: i32, a: usize, b0: i32, b1: i32): void {
       }
     }
   }
+}
+
+/** Task.CellBackward over batch rows [lo, hi) (descriptor in the header). */
+export function cellBackwardTask(d: usize, lo: i32, hi: i32): void {
+  cellBackward(word(d, 2), block(d, 16), lo, hi);
 }

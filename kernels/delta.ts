@@ -9,28 +9,11 @@
 //   [BH, dv, dk] (dS0 itself when wanted), 20 scratch [BH, 2, dv] (w and u per row).
 // Pointers are byte addresses; 0 = absent.
 
-// @ts-ignore: decorator
-@inline function word(d: usize, i: i32): i32 { return load<i32>(d + <usize>i * 4); }
-// @ts-ignore: decorator
-@inline function addr(d: usize, i: i32): usize { return <usize>load<u32>(d + <usize>i * 4); }
-// @ts-ignore: decorator
-@inline function hsum(x: v128): f32 {
-  return (f32x4.extract_lane(x, 0) + f32x4.extract_lane(x, 1)) + (f32x4.extract_lane(x, 2) + f32x4.extract_lane(x, 3));
-}
+import { addr, word } from './descriptor';
+import { dot, hsum } from './simd';
 
-/** a·b over n floats. */
-// @ts-ignore: decorator
-@inline function dot(a: usize, b: usize, n: i32): f32 {
-  let acc = f32x4.splat(0);
-  let j = 0;
-  for (; j + 4 <= n; j += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(a + <usize>j * 4), v128.load(b + <usize>j * 4)));
-  let s = hsum(acc);
-  for (; j < n; j++) s += load<f32>(a + <usize>j * 4) * load<f32>(b + <usize>j * 4);
-  return s;
-}
-
-/** Forward for lanes [lo, hi). */
-export function deltaForward(d: usize, lo: i32, hi: i32): void {
+/** Task.DeltaForward for lanes [lo, hi). */
+export function deltaForwardTask(d: usize, lo: i32, hi: i32): void {
   const T = word(d, 2), dk = word(d, 3), dv = word(d, 4);
   const q = addr(d, 5), k = addr(d, 6), v = addr(d, 7), beta = addr(d, 8), g = addr(d, 9), s0 = addr(d, 10);
   const o = addr(d, 11), states = addr(d, 12), sFinal = addr(d, 13);
@@ -97,8 +80,8 @@ export function deltaForward(d: usize, lo: i32, hi: i32): void {
   }
 }
 
-/** Backward for lanes [lo, hi) (the formulas are in src/backend/ref/delta.ts). */
-export function deltaBackward(d: usize, lo: i32, hi: i32): void {
+/** Task.DeltaBackward for lanes [lo, hi) (the formulas are in src/backend/ref/delta.ts). */
+export function deltaBackwardTask(d: usize, lo: i32, hi: i32): void {
   const T = word(d, 2), dk = word(d, 3), dv = word(d, 4);
   const q = addr(d, 5), k = addr(d, 6), v = addr(d, 7), beta = addr(d, 8), g = addr(d, 9), s0 = addr(d, 10);
   const states = addr(d, 11), dO = addr(d, 12), dSFinal = addr(d, 13), dq = addr(d, 14), dkO = addr(d, 15), dvO = addr(d, 16);

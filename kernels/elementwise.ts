@@ -1,4 +1,6 @@
-// Elementwise kernels on f32. Op codes match UNARY_OPS / BINARY_OPS in src/backend/wasm/codes.ts.
+// Elementwise kernels on f32: unary, broadcast binary, strided copy, Adam. Op codes are the indices
+// of UNARY_CODES / BINARY_CODES in src/backend/wasm/kernels.ts.
+import { addr, block, float, word } from './descriptor';
 import { SELU_ALPHA, SELU_SCALE, erf, gelu, geluGrad, sigmoid, softplus } from './math';
 
 // @ts-ignore: decorator
@@ -56,6 +58,11 @@ export function unaryRange(op: i32, x: usize, out: usize, i0: i32, i1: i32, alph
   }
   const a = <f64>alpha;
   for (; i < i1; i++) store<f32>(out + <usize>i * 4, <f32>unaryScalar(op, <f64>load<f32>(x + <usize>i * 4), a));
+}
+
+/** Task.Unary over elements [lo, hi). Descriptor words: 1 elements, 2 op, 3 x, 4 out, 5 alpha (f32). */
+export function unaryTask(d: usize, lo: i32, hi: i32): void {
+  unaryRange(word(d, 2), addr(d, 3), addr(d, 4), lo, hi, float(d, 5));
 }
 
 // @ts-ignore: decorator
@@ -145,6 +152,14 @@ export function binaryRows(op: i32, rank: i32, shape: usize, a: usize, aStrides:
 }
 
 /**
+ * Task.Binary over output rows [lo, hi). Descriptor words: 1 rows, 2 op, 3 rank, 4 a, 5 b, 6 out;
+ * the shape at words 16-23, a's strides at 24-31, b's at 32-39.
+ */
+export function binaryTask(d: usize, lo: i32, hi: i32): void {
+  binaryRows(word(d, 2), word(d, 3), block(d, 16), addr(d, 4), block(d, 24), addr(d, 5), block(d, 32), addr(d, 6), lo, hi);
+}
+
+/**
  * Element offset of row r of `shape` viewed as [rows, last] through `strides` (leading dims only):
  * the row index decomposed into coordinates, dotted with the strides.
  */
@@ -178,6 +193,14 @@ export function copyRows(rank: i32, shape: usize, src: usize, strides: usize, ou
       for (let j = 0; j < n; j++) store<u64>(dst + <usize>j * 8, load<u64>(from + <usize>j * s * 8));
     }
   }
+}
+
+/**
+ * Task.Copy over rows [lo, hi). Descriptor words: 1 rows, 2 rank, 3 src, 4 out, 5 bytes per element
+ * (4 or 8); the shape at words 16-23, src's strides at 24-31.
+ */
+export function copyTask(d: usize, lo: i32, hi: i32): void {
+  copyRows(word(d, 2), block(d, 16), addr(d, 3), block(d, 24), addr(d, 4), lo, hi, word(d, 5));
 }
 
 /**
@@ -230,4 +253,12 @@ export function adamRange(p: usize, g: usize, m: usize, v: usize, vmax: usize, h
     const denom = Math.sqrt(<f64>vi) * invBc2 + eps;
     store<f32>(p + o, <f32>(pi - stepSize * (<f64>mi / denom)));
   }
+}
+
+/**
+ * Task.Adam over elements [lo, hi). Descriptor words: 1 elements, 2 p, 3 g, 4 m, 5 v, 6 vmax,
+ * 7 flags; from word 16 the seven f64s adamRange reads (h).
+ */
+export function adamTask(d: usize, lo: i32, hi: i32): void {
+  adamRange(addr(d, 2), addr(d, 3), addr(d, 4), addr(d, 5), addr(d, 6), block(d, 16), word(d, 7), lo, hi);
 }

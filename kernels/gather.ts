@@ -1,6 +1,8 @@
-import { rowOffset } from './elementwise';
 // Index kernels (embedding forward/backward, torch.gather/scatter_add), where, cast, cumsum,
-// argmax and strided scatter. Indices were validated by the op before these run.
+// argmax and strided scatter. Indices were validated by the op before these run. IndexAdd, Scatter
+// and Where take shares [lo, hi) of their count (word 1); the other tasks count 1 and run whole.
+import { addr, block, flag, word } from './descriptor';
+import { rowOffset } from './elementwise';
 
 /** out[o, i, :] = x[o, index[i], :] */
 export function indexSelect(x: usize, outer: i32, n: i32, inner: i32, index: usize, m: i32, out: usize): void {
@@ -11,6 +13,11 @@ export function indexSelect(x: usize, outer: i32, n: i32, inner: i32, index: usi
       memory.copy(out + (<usize>o * m + i) * rowBytes, src, rowBytes);
     }
   }
+}
+
+/** Task.IndexSelect. Descriptor words: 2 x, 3 outer, 4 n, 5 inner, 6 index, 7 m, 8 out. */
+export function indexSelectTask(d: usize): void {
+  indexSelect(addr(d, 2), word(d, 3), word(d, 4), word(d, 5), addr(d, 6), word(d, 7), addr(d, 8));
 }
 
 /** out[o, index[i], :] += src[o, i, :] for inner columns [c0, c1) (threads split columns). */
@@ -26,6 +33,11 @@ export function indexAdd(src: usize, outer: i32, n: i32, inner: i32, index: usiz
   }
 }
 
+/** Task.IndexAdd over inner columns [lo, hi). Descriptor words: 1 inner, 2 src, 3 outer, 4 n, 5 inner, 6 index, 7 m, 8 out. */
+export function indexAddTask(d: usize, lo: i32, hi: i32): void {
+  indexAdd(addr(d, 2), word(d, 3), word(d, 4), word(d, 5), addr(d, 6), word(d, 7), addr(d, 8), lo, hi);
+}
+
 /** out[o, i, j] = x[o, index[o, i, j], j] */
 export function gather(x: usize, outer: i32, n: i32, inner: i32, index: usize, m: i32, out: usize): void {
   for (let o = 0; o < outer; o++) {
@@ -36,6 +48,11 @@ export function gather(x: usize, outer: i32, n: i32, inner: i32, index: usize, m
       }
     }
   }
+}
+
+/** Task.Gather. Descriptor words: 2 x, 3 outer, 4 n, 5 inner, 6 index, 7 m, 8 out. */
+export function gatherTask(d: usize): void {
+  gather(addr(d, 2), word(d, 3), word(d, 4), word(d, 5), addr(d, 6), word(d, 7), addr(d, 8));
 }
 
 /** out[o, index[o, i, j], j] += src[o, i, j] */
@@ -49,6 +66,11 @@ export function scatterAdd(src: usize, outer: i32, n: i32, inner: i32, index: us
       }
     }
   }
+}
+
+/** Task.ScatterAdd. Descriptor words: 2 src, 3 outer, 4 n, 5 inner, 6 index, 7 m, 8 out. */
+export function scatterAddTask(d: usize): void {
+  scatterAdd(addr(d, 2), word(d, 3), word(d, 4), word(d, 5), addr(d, 6), word(d, 7), addr(d, 8));
 }
 
 /** Inclusive cumulative sum over n of [outer, n, inner] (f64 running sum, as ref). */
@@ -65,6 +87,11 @@ export function cumsum(x: usize, outer: i32, n: i32, inner: i32, reverse: bool, 
       }
     }
   }
+}
+
+/** Task.Cumsum. Descriptor words: 2 x, 3 outer, 4 n, 5 inner, 6 reverse, 7 out. */
+export function cumsumTask(d: usize): void {
+  cumsum(addr(d, 2), word(d, 3), word(d, 4), word(d, 5), flag(d, 6), addr(d, 7));
 }
 
 /** Index of the first maximum over n (NaN counts as the maximum, first NaN wins). */
@@ -85,6 +112,11 @@ export function argmax(x: usize, outer: i32, n: i32, inner: i32, out: usize): vo
   }
 }
 
+/** Task.Argmax. Descriptor words: 2 x, 3 outer, 4 n, 5 inner, 6 out (i32). */
+export function argmaxTask(d: usize): void {
+  argmax(addr(d, 2), word(d, 3), word(d, 4), word(d, 5), addr(d, 6));
+}
+
 /** float32 <-> int32 casts (float to int truncates toward zero, like a C cast). */
 export function castF32I32(x: usize, out: usize, n: i32, toInt: bool): void {
   for (let i = 0; i < n; i++) {
@@ -97,6 +129,11 @@ export function castF32I32(x: usize, out: usize, n: i32, toInt: bool): void {
       store<f32>(out + at, <f32>load<i32>(x + at));
     }
   }
+}
+
+/** Task.Cast. Descriptor words: 2 x, 3 out, 4 n, 5 toInt (1: f32 to i32, 0: i32 to f32). */
+export function castTask(d: usize): void {
+  castF32I32(addr(d, 2), addr(d, 3), word(d, 4), flag(d, 5));
 }
 
 /** Writes contiguous src rows [r0, r1) into dst through strides over `shape` (4- or 8-byte elements). */
@@ -112,6 +149,14 @@ export function scatterRows(rank: i32, shape: usize, src: usize, dst: usize, str
     else if (elem == 4) for (let j = 0; j < n; j++) store<u32>(to + <usize>j * s * 4, load<u32>(from + <usize>j * 4));
     else for (let j = 0; j < n; j++) store<u64>(to + <usize>j * s * 8, load<u64>(from + <usize>j * 8));
   }
+}
+
+/**
+ * Task.Scatter over rows [lo, hi). Descriptor words: 1 rows, 2 rank, 3 src, 4 dst, 5 bytes per
+ * element (4 or 8); the shape at words 16-23, dst's strides at 24-31.
+ */
+export function scatterTask(d: usize, lo: i32, hi: i32): void {
+  scatterRows(word(d, 2), block(d, 16), addr(d, 3), addr(d, 4), block(d, 24), lo, hi, word(d, 5));
 }
 
 /** out = cond != 0 ? a : b over rows [r0, r1); cond is f32 or i32 (`condInt`), all strided. */
@@ -140,4 +185,13 @@ export function whereRows(rank: i32, shape: usize, c: usize, cs: usize, condInt:
       store<f32>(orow + <usize>j * 4, t ? load<f32>(a + (oa + <usize>j * sa) * 4) : load<f32>(b + (ob + <usize>j * sb) * 4));
     }
   }
+}
+
+/**
+ * Task.Where over rows [lo, hi). Descriptor words: 1 rows, 2 rank, 3 cond, 4 cond is i32, 5 a, 6 b,
+ * 7 out; the shape at words 16-23, then the strides of cond (24-31), a (32-39) and b (40-47).
+ */
+export function whereTask(d: usize, lo: i32, hi: i32): void {
+  whereRows(word(d, 2), block(d, 16), addr(d, 3), block(d, 24), flag(d, 4), addr(d, 5), block(d, 32), addr(d, 6), block(d, 40),
+    addr(d, 7), lo, hi);
 }

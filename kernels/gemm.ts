@@ -3,6 +3,8 @@
 // register-blocked micro-kernel (8 v128 accumulators) runs over them. Edges are zero-padded in the
 // packs, so every element of C is summed in the same order whatever the tile or thread split:
 // results do not depend on the thread count.
+import { addr, flag, word } from './descriptor';
+import { hsum } from './simd';
 
 export const MR: i32 = 4;
 export const NR: i32 = 8;
@@ -227,10 +229,7 @@ function gemvRows(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
             v2 = f32x4.add(v2, f32x4.mul(av, v128.load(b2 + o)));
             v3 = f32x4.add(v3, f32x4.mul(av, v128.load(b3 + o)));
           }
-          let s0 = (f32x4.extract_lane(v0, 0) + f32x4.extract_lane(v0, 1)) + (f32x4.extract_lane(v0, 2) + f32x4.extract_lane(v0, 3));
-          let s1 = (f32x4.extract_lane(v1, 0) + f32x4.extract_lane(v1, 1)) + (f32x4.extract_lane(v1, 2) + f32x4.extract_lane(v1, 3));
-          let s2 = (f32x4.extract_lane(v2, 0) + f32x4.extract_lane(v2, 1)) + (f32x4.extract_lane(v2, 2) + f32x4.extract_lane(v2, 3));
-          let s3 = (f32x4.extract_lane(v3, 0) + f32x4.extract_lane(v3, 1)) + (f32x4.extract_lane(v3, 2) + f32x4.extract_lane(v3, 3));
+          let s0 = hsum(v0), s1 = hsum(v1), s2 = hsum(v2), s3 = hsum(v3);
           for (; p < k; p++) {
             const av = load<f32>(arow + <usize>p * 4);
             s0 += av * load<f32>(b0 + <usize>p * 4); s1 += av * load<f32>(b1 + <usize>p * 4);
@@ -248,7 +247,7 @@ function gemvRows(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
           let v = f32x4.splat(0);
           let p = 0;
           for (; p + 4 <= k; p += 4) v = f32x4.add(v, f32x4.mul(v128.load(arow + <usize>p * 4), v128.load(brow + <usize>p * 4)));
-          s = (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+          s = hsum(v);
           for (; p < k; p++) s += load<f32>(arow + <usize>p * 4) * load<f32>(brow + <usize>p * 4);
         } else {
           s = 0;
@@ -262,19 +261,21 @@ function gemvRows(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32,
 }
 
 /**
- * Threaded batched GEMM. Descriptor (i32 words after the kind): a, b, c, batch, m, n, k, transA,
- * transB, accumulate, aBatchStride, bBatchStride (elements), scratch base. With at least as many
- * batches as threads, threads take whole batches; otherwise each batch's columns are split in
- * NR-aligned blocks. Either way each element of C is computed by exactly one thread, in the
- * same order, so the result does not depend on the thread count.
+ * Task.Gemm, the threaded batched GEMM. Descriptor words: 1 a, 2 b, 3 c, 4 batch, 5 m, 6 n, 7 k,
+ * 8 transA, 9 transB, 10 accumulate, 11 aBatchStride, 12 bBatchStride (elements), 13 scratch base
+ * (GEMM_SCRATCH bytes per thread), 14 B packed by packFull (0: pack per call). Unlike the other
+ * tasks it splits its own work: with at least as many batches as threads, threads take whole
+ * batches; otherwise each batch's columns are split in NR-aligned blocks. Either way each element
+ * of C is computed by exactly one thread, in the same order, so the result does not depend on the
+ * thread count.
  */
 export function gemmTask(d: usize, tid: i32, nth: i32): void {
-  const a = <usize>load<u32>(d, 4), b = <usize>load<u32>(d, 8), c = <usize>load<u32>(d, 12);
-  const batch = load<i32>(d, 16), m = load<i32>(d, 20), n = load<i32>(d, 24), k = load<i32>(d, 28);
-  const transA = load<i32>(d, 32) != 0, transB = load<i32>(d, 36) != 0, acc = load<i32>(d, 40) != 0;
-  const sa = load<i32>(d, 44), sb = load<i32>(d, 48);
-  const scratch = <usize>load<u32>(d, 52) + <usize>tid * GEMM_SCRATCH;
-  const prepacked = <usize>load<u32>(d, 56);
+  const a = addr(d, 1), b = addr(d, 2), c = addr(d, 3);
+  const batch = word(d, 4), m = word(d, 5), n = word(d, 6), k = word(d, 7);
+  const transA = flag(d, 8), transB = flag(d, 9), acc = flag(d, 10);
+  const sa = word(d, 11), sb = word(d, 12);
+  const scratch = addr(d, 13) + <usize>tid * GEMM_SCRATCH;
+  const prepacked = addr(d, 14);
   const cs = <usize>m * n * 4;
   if (batch >= nth) {
     for (let bi = tid; bi < batch; bi += nth) {

@@ -10,17 +10,11 @@
 //   [BH, dk, dv] (dS0 itself when wanted).
 // Pointers are byte addresses; 0 = absent.
 
-// @ts-ignore: decorator
-@inline function word(d: usize, i: i32): i32 { return load<i32>(d + <usize>i * 4); }
-// @ts-ignore: decorator
-@inline function addr(d: usize, i: i32): usize { return <usize>load<u32>(d + <usize>i * 4); }
-// @ts-ignore: decorator
-@inline function hsum(x: v128): f32 {
-  return (f32x4.extract_lane(x, 0) + f32x4.extract_lane(x, 1)) + (f32x4.extract_lane(x, 2) + f32x4.extract_lane(x, 3));
-}
+import { addr, word } from './descriptor';
+import { hsum } from './simd';
 
-/** Forward for lanes [lo, hi). */
-export function glaForward(d: usize, lo: i32, hi: i32): void {
+/** Task.GLAForward for lanes [lo, hi). */
+export function glaForwardTask(d: usize, lo: i32, hi: i32): void {
   const T = word(d, 2), dk = word(d, 3), dv = word(d, 4);
   const q = addr(d, 5), k = addr(d, 6), v = addr(d, 7), g = addr(d, 8), s0 = addr(d, 9), vector = word(d, 10) != 0;
   const o = addr(d, 11), states = addr(d, 12), sFinal = addr(d, 13);
@@ -82,8 +76,8 @@ export function glaForward(d: usize, lo: i32, hi: i32): void {
   }
 }
 
-/** Backward for lanes [lo, hi) (the formulas are in src/backend/ref/gla.ts). */
-export function glaBackward(d: usize, lo: i32, hi: i32): void {
+/** Task.GLABackward for lanes [lo, hi) (the formulas are in src/backend/ref/gla.ts). */
+export function glaBackwardTask(d: usize, lo: i32, hi: i32): void {
   const T = word(d, 2), dk = word(d, 3), dv = word(d, 4);
   const q = addr(d, 5), k = addr(d, 6), v = addr(d, 7), g = addr(d, 8), s0 = addr(d, 9), vector = word(d, 10) != 0;
   const states = addr(d, 11), dO = addr(d, 12), dSFinal = addr(d, 13), dq = addr(d, 14), dkO = addr(d, 15), dvO = addr(d, 16);

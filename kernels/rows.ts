@@ -1,5 +1,7 @@
 // Row-wise kernels on f32: reductions, softmax, layer/RMS norm. "Rows" are the [outer, n] view with
 // inner == 1; threads split rows, so each output is computed by one thread in a fixed order.
+// Reduce ops: 0 sum, 1 max, 2 min (REDUCE_CODES in src/backend/wasm/kernels.ts).
+import { addr, double, flag, word } from './descriptor';
 
 /** Reduces rows [r0, r1) of x [rows, n] into out[r]: 0 sum, 1 max, 2 min (f64 accumulation). */
 export function reduceRows(op: i32, x: usize, n: i32, out: usize, r0: i32, r1: i32): void {
@@ -17,6 +19,11 @@ export function reduceRows(op: i32, x: usize, n: i32, out: usize, r0: i32, r1: i
     }
     store<f32>(out + <usize>r * 4, <f32>acc);
   }
+}
+
+/** Task.ReduceRows over rows [lo, hi). Descriptor words: 1 rows, 2 op, 3 x, 4 n, 5 out. */
+export function reduceRowsTask(d: usize, lo: i32, hi: i32): void {
+  reduceRows(word(d, 2), addr(d, 3), word(d, 4), addr(d, 5), lo, hi);
 }
 
 /**
@@ -65,6 +72,11 @@ export function reduceCols(op: i32, x: usize, n: i32, inner: i32, out: usize, c0
   }
 }
 
+/** Task.ReduceCols over columns [lo, hi). Descriptor words: 1 columns (outer × inner), 2 op, 3 x, 4 n, 5 inner, 6 out. */
+export function reduceColsTask(d: usize, lo: i32, hi: i32): void {
+  reduceCols(word(d, 2), addr(d, 3), word(d, 4), word(d, 5), addr(d, 6), lo, hi);
+}
+
 /** Softmax (or log-softmax) of rows [r0, r1) of x [rows, n]. */
 export function softmaxRows(x: usize, n: i32, log: bool, out: usize, r0: i32, r1: i32): void {
   for (let r = r0; r < r1; r++) {
@@ -81,6 +93,11 @@ export function softmaxRows(x: usize, n: i32, log: bool, out: usize, r0: i32, r1
       store<f32>(orow + <usize>j * 4, <f32>(log ? z - ls : Math.exp(z) / s));
     }
   }
+}
+
+/** Task.Softmax over rows [lo, hi). Descriptor words: 1 rows, 2 x, 3 n, 4 log, 5 out. */
+export function softmaxTask(d: usize, lo: i32, hi: i32): void {
+  softmaxRows(addr(d, 2), word(d, 3), flag(d, 4), addr(d, 5), lo, hi);
 }
 
 /** LayerNorm (rms = false) or RMSNorm (rms = true) forward of rows [r0, r1). w/b may be 0. */
@@ -111,6 +128,14 @@ export function normRows(rms: bool, x: usize, n: i32, eps: f64, w: usize, b: usi
       store<f32>(orow + <usize>j * 4, <f32>h);
     }
   }
+}
+
+/**
+ * Task.Norm over rows [lo, hi). Descriptor words: 1 rows, 2 rms, 3 x, 4 n, 5 unused, 6-7 eps (f64),
+ * 8 weight, 9 bias, 10 out, 11 mean, 12 rstd.
+ */
+export function normTask(d: usize, lo: i32, hi: i32): void {
+  normRows(flag(d, 2), addr(d, 3), word(d, 4), double(d, 6), addr(d, 8), addr(d, 9), addr(d, 10), addr(d, 11), addr(d, 12), lo, hi);
 }
 
 /**
@@ -154,6 +179,11 @@ export function normBackwardRows(rms: bool, x: usize, n: i32, w: usize, dy: usiz
   }
 }
 
+/** Task.NormBackRows over rows [lo, hi). Descriptor words: 1 rows, 2 rms, 3 x, 4 n, 5 weight, 6 dy, 7 mean, 8 rstd, 9 dx. */
+export function normBackRowsTask(d: usize, lo: i32, hi: i32): void {
+  normBackwardRows(flag(d, 2), addr(d, 3), word(d, 4), addr(d, 5), addr(d, 6), addr(d, 7), addr(d, 8), addr(d, 9), lo, hi);
+}
+
 /** dw (and db) of LayerNorm / RMSNorm for feature columns [c0, c1), summing over all rows in order. */
 export function normBackwardCols(rms: bool, x: usize, rows: i32, n: i32, dy: usize, mean: usize, rstd: usize, dw: usize, db: usize, c0: i32, c1: i32): void {
   for (let j = c0; j < c1; j++) {
@@ -168,4 +198,12 @@ export function normBackwardCols(rms: bool, x: usize, rows: i32, n: i32, dy: usi
     if (dw) store<f32>(dw + <usize>j * 4, <f32>sw);
     if (db) store<f32>(db + <usize>j * 4, <f32>sb);
   }
+}
+
+/**
+ * Task.NormBackCols over feature columns [lo, hi). Descriptor words: 1 n (columns), 2 rms, 3 x,
+ * 4 rows, 5 n, 6 dy, 7 mean, 8 rstd, 9 dw, 10 db.
+ */
+export function normBackColsTask(d: usize, lo: i32, hi: i32): void {
+  normBackwardCols(flag(d, 2), addr(d, 3), word(d, 4), word(d, 5), addr(d, 6), addr(d, 7), addr(d, 8), addr(d, 9), addr(d, 10), lo, hi);
 }

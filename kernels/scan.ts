@@ -1,6 +1,8 @@
 // Diagonal linear recurrence h_t = a_t * h_{t-1} + b_t over [T, N] (time major). Threads split the
 // N independent lanes; each lane runs the whole sequence in order, so the result does not depend
-// on the thread count. Lanes in groups of 4 use f32x4, the rest scalar.
+// on the thread count. Lanes in groups of 4 use f32x4, the rest scalar. The tasks count (word 1)
+// groups of 4 lanes, so that every thread's share of lanes starts SIMD-aligned.
+import { addr, flag, word } from './descriptor';
 
 /** Forward for lanes [n0, n1). */
 export function linearScanCols(a: usize, b: usize, h0: usize, h: usize, T: i32, N: i32, reverse: bool, n0: i32, n1: i32): void {
@@ -23,6 +25,12 @@ export function linearScanCols(a: usize, b: usize, h0: usize, h: usize, T: i32, 
       store<f32>(h + o, prev);
     }
   }
+}
+
+/** Task.LinearScan over lane groups [lo, hi). Descriptor words: 1 ceil(N / 4), 2 a, 3 b, 4 h0, 5 h, 6 T, 7 N, 8 reverse. */
+export function linearScanTask(d: usize, lo: i32, hi: i32): void {
+  const N = word(d, 7);
+  linearScanCols(addr(d, 2), addr(d, 3), addr(d, 4), addr(d, 5), word(d, 6), N, flag(d, 8), lo * 4, min(hi * 4, N));
 }
 
 /** Backward for lanes [n0, n1): db = g, da = g * h_prev, dh0 = a_first * g_first. */
@@ -56,6 +64,16 @@ export function linearScanBackCols(a: usize, h0: usize, h: usize, dh: usize, da:
     }
     if (dh0 != 0) store<f32>(dh0 + <usize>n * 4, carry);
   }
+}
+
+/**
+ * Task.LinearScanBack over lane groups [lo, hi). Descriptor words: 1 ceil(N / 4), 2 a, 3 h0, 4 h,
+ * 5 dh, 6 T, 7 N, 8 reverse, 9 da, 10 db, 11 dh0.
+ */
+export function linearScanBackTask(d: usize, lo: i32, hi: i32): void {
+  const N = word(d, 7);
+  linearScanBackCols(addr(d, 2), addr(d, 3), addr(d, 4), addr(d, 5), addr(d, 9), addr(d, 10), addr(d, 11), word(d, 6), N, flag(d, 8),
+    lo * 4, min(hi * 4, N));
 }
 
 /** 2×2 block recurrence for lanes [n0, n1) (see Block2ScanArgs in src/backend/types.ts). */
@@ -106,4 +124,15 @@ export function block2ScanCols(m11: usize, m12: usize, m21: usize, m22: usize, r
       store<f32>(x2 + o, s2);
     }
   }
+}
+
+/**
+ * Task.Block2Scan over lane groups [lo, hi). Descriptor words: 1 ceil(N / 4), 2-5 unused (T, N and
+ * the flag stay where the linear scans have them), 6 T, 7 N, 8 transposeNext, 9 m11, 10 m12,
+ * 11 m21, 12 m22, 13 r1, 14 r2, 15 x1, 16 x2.
+ */
+export function block2ScanTask(d: usize, lo: i32, hi: i32): void {
+  const N = word(d, 7);
+  block2ScanCols(addr(d, 9), addr(d, 10), addr(d, 11), addr(d, 12), addr(d, 13), addr(d, 14), addr(d, 15), addr(d, 16),
+    word(d, 6), N, flag(d, 8), lo * 4, min(hi * 4, N));
 }

@@ -5,7 +5,8 @@ import { createRefBackend } from '../ref/index.js';
 import { Heap, WasmBuffer } from './heap.js';
 import type { ThreadPool } from './pool.js';
 import type { KernelExports } from './kernels.js';
-import { BINARY_CODES, MAX_RANK, REDUCE_CODES, Task, UNARY_CODES } from './kernels.js';
+import { BINARY_CODES, MAX_RANK, REDUCE_CODES, UNARY_CODES } from './kernels.js';
+import { Task } from './task-kinds.js';
 
 /** Cells with native f32x4 step kernels, by kernel code (others run the ref kernels). */
 const NATIVE_CELLS: readonly CellKind[] = ['rnnTanh', 'rnnRelu', 'lstm', 'gru'];
@@ -40,7 +41,8 @@ export function createWasmBackend(parts: WasmParts): Backend & { heap: Heap } {
   const { memory, exports: k, pool } = parts;
   const ref = createRefBackend();
   const heap = new Heap(memory, k.heapBase());
-  // One task descriptor (tasks run one at a time) and per-thread GEMM scratch.
+  // One task descriptor (tasks run one at a time) and per-thread GEMM scratch. Each kind's words
+  // are documented on its `...Task` entry in kernels/ (word 0 the kind, word 1 what threads split).
   const desc = heap.alloc(256).ptr;
   const threads = pool?.size ?? 1;
   const scratch = heap.alloc((k.GEMM_SCRATCH.value as number) * threads).ptr;
