@@ -26,11 +26,11 @@ const passes = arg('passes', '1,2').split(',').map(Number);
 const train = arg('train', '48,64').split(',').map(Number);
 const test = arg('test', '64,96').split(',').map(Number);
 const MODELS = {
-  deltanet: { label: 'DeltaNet (2 heads)', model: { cell: 'deltanet', hiddenSize: 64, heads: 2 }, state: 2 * 32 * 32 },
-  mamba2: { label: 'Mamba-2 (d_state 16)', model: { cell: 'mamba2', hiddenSize: 64 }, state: 128 * 16 },
-  gla: { label: 'GLA (1 head)', model: { cell: 'gla', hiddenSize: 64, heads: 1 }, state: 32 * 64 },
-  'gla-conv': { label: 'GLA (1 head) + short convs', model: { cell: 'gla', hiddenSize: 64, heads: 1, shortConv: true }, state: 32 * 64 },
-  lstm: { label: 'LSTM (hidden 512)', model: { cell: 'lstm', hiddenSize: 512, embedDim: 64 }, state: 2 * 512 },
+  deltanet: { label: 'DeltaNet (2 heads)', model: { name: 'deltanet', hiddenSize: 64, options: { heads: 2 } }, state: 2 * 32 * 32 },
+  mamba2: { label: 'Mamba-2 (d_state 16)', model: { name: 'mamba2', hiddenSize: 64 }, state: 128 * 16 },
+  gla: { label: 'GLA (1 head)', model: { name: 'gla', hiddenSize: 64, options: { heads: 1 } }, state: 32 * 64 },
+  'gla-conv': { label: 'GLA (1 head) + short convs', model: { name: 'gla', hiddenSize: 64, options: { heads: 1, shortConv: true } }, state: 32 * 64 },
+  lstm: { label: 'LSTM (hidden 512)', model: { name: 'lstm', hiddenSize: 512, embedDim: 64 }, state: 2 * 512 },
 };
 const only = arg('only', Object.keys(MODELS).join(',')).split(',');
 const out = arg('out', null);

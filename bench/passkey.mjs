@@ -22,7 +22,7 @@ if (arg('threads', null)) rc.setThreads(Number(arg('threads', '1')));
 
 const base = rc.tasks.createTask('passkey');
 const task = { ...base, trainLengths: [trainL[0], trainL[1]], testLengths: [trainL[1], lengths.at(-1)] };
-const cfg = rc.train.trainConfig({ task: 'passkey', model: { cell: 'mamba2', hiddenSize: hidden, numLayers: layers }, steps, batchSize: batch, lr,
+const cfg = rc.train.trainConfig({ task: 'passkey', model: { name: 'mamba2', hiddenSize: hidden, numLayers: layers }, steps, batchSize: batch, lr,
   evalEvery: 0, checkpointEvery: 0, curriculum: 0, evalSize: 64, warmup: Math.min(100, Math.floor(steps / 10)) });
 const t0 = performance.now();
 const tr = new rc.train.Trainer(cfg, task);

@@ -16,7 +16,7 @@ const out = [];
 for (const task of tasks) {
   for (const cell of models) {
     const t0 = performance.now();
-    const config = rc.train.trainConfig({ task, model: { cell, hiddenSize: 64 }, steps, seed, checkpointEvery: 0, evalEvery: 0 });
+    const config = rc.train.trainConfig({ task, model: { name: cell, hiddenSize: 64 }, steps, seed, checkpointEvery: 0, evalEvery: 0 });
     const trainer = new rc.train.Trainer(config, rc.tasks.createTask(task));
     const r = trainer.run();
     const s = (performance.now() - t0) / 1000;

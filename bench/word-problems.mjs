@@ -29,11 +29,11 @@ const heads = Number(arg('heads', '4'));
 const lr = Number(arg('lr', '3e-3'));
 const seeds = arg('seeds', '0').split(',').map(Number);
 const ROWS = [
-  { id: 'dn', label: 'DeltaNet, n_h = 1, β ∈ (0, 1)', model: { cell: 'deltanet' } },
-  { id: 'dn-neg', label: 'DeltaNet, n_h = 1, β ∈ (0, 2)', model: { cell: 'deltanet', negEigval: true } },
-  { id: 'dp2', label: 'DeltaProduct, n_h = 2, β ∈ (0, 1)', model: { cell: 'deltaproduct', householder: 2 } },
-  { id: 'dp2-neg', label: 'DeltaProduct, n_h = 2, β ∈ (0, 2)', model: { cell: 'deltaproduct', householder: 2, negEigval: true } },
-  { id: 'lstm', label: 'LSTM (nonlinear reference)', model: { cell: 'lstm' } },
+  { id: 'dn', label: 'DeltaNet, n_h = 1, β ∈ (0, 1)', model: { name: 'deltanet' } },
+  { id: 'dn-neg', label: 'DeltaNet, n_h = 1, β ∈ (0, 2)', model: { name: 'deltanet', options: { allowNegEigval: true } } },
+  { id: 'dp2', label: 'DeltaProduct, n_h = 2, β ∈ (0, 1)', model: { name: 'deltaproduct', options: { householder: 2 } } },
+  { id: 'dp2-neg', label: 'DeltaProduct, n_h = 2, β ∈ (0, 2)', model: { name: 'deltaproduct', options: { householder: 2, allowNegEigval: true } } },
+  { id: 'lstm', label: 'LSTM (nonlinear reference)', model: { name: 'lstm' } },
 ];
 const only = arg('only', ROWS.map((r) => r.id).join(',')).split(',');
 
@@ -43,8 +43,8 @@ for (const g of tableFrom ? [] : groups) {
   const task = { ...base, testLengths: [33, 128] };
   for (const row of ROWS.filter((r) => only.includes(r.id))) {
     for (const seed of seeds) {
-      const heads_ = row.model.cell === 'lstm' ? 1 : heads;
-      const cfg = rc.train.trainConfig({ task: task.name, model: { ...row.model, hiddenSize: hidden, heads: heads_ }, steps, seed, lr, batchSize: batch, schedule,
+      const heads_ = row.model.name === 'lstm' ? 1 : heads;
+      const cfg = rc.train.trainConfig({ task: task.name, model: { ...row.model, hiddenSize: hidden, options: { ...row.model.options, heads: heads_ } }, steps, seed, lr, batchSize: batch, schedule,
         evalEvery: 0, checkpointEvery: 0, curriculum: 0, warmup: Math.min(100, Math.floor(steps / 10)) });
       const t0 = performance.now();
       const tr = new rc.train.Trainer(cfg, task);

@@ -25,8 +25,11 @@ export class ArgumentError extends RecurrentError {}
 
 /** A state dict does not match the module: lists missing, unexpected and mis-shaped keys. */
 export class StateDictError extends RecurrentError {
+  /** Keys expected (by the module or optimizer) but absent from the state dict. */
   readonly missing: string[];
+  /** Keys in the state dict that nothing expects. */
   readonly unexpected: string[];
+  /** Keys whose tensor has the wrong shape, as `key: expected [..], got [..]`. */
   readonly misshaped: string[];
   constructor(op: string, missing: string[], unexpected: string[], misshaped: string[]) {
     const parts: string[] = [];

@@ -1,6 +1,8 @@
 /**
  * recurrent: recurrent sequence models that train and run in Node.js and the browser.
  * This file is the curated public API; everything else is internal.
+ *
+ * @module recurrent
  */
 
 // Tensors, lifetimes, randomness
@@ -23,7 +25,7 @@ export type { InitWasmOptions, WasmInfo } from './backend/wasm/index.js';
 // Autodiff
 export { grad, valueAndGrad, vjp, customGrad } from './autodiff/grad.js';
 export type { ValueAndGrad, CustomGradResult } from './autodiff/grad.js';
-export { noGrad, isRecording } from './autodiff/tape.js';
+export { noGrad, isRecording } from './tensor/tape.js';
 export { gradcheck } from './autodiff/gradcheck.js';
 export type { GradcheckOptions, GradcheckReport } from './autodiff/gradcheck.js';
 export { treeLeaves, treeMap } from './autodiff/tree.js';

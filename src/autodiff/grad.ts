@@ -3,7 +3,9 @@ import { isTensor, nextTensorId } from '../tensor/tensor.js';
 import { beginScope, collectTensors, endScope } from '../tensor/memory.js';
 import { isFloat } from '../tensor/dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { Tape, activeTape, noGrad, popTape, pushTape, recordOp } from './tape.js';
+import { Tape, activeTape, noGrad, popTape, pushTape, recordOp } from '../tensor/tape.js';
+import type { TapeNode } from '../tensor/tape.js';
+import { gradRules } from './rules.js';
 import type { MapTree, TensorTree } from './tree.js';
 import { treeLeaves, treeMap } from './tree.js';
 import { add } from '../ops/elementwise.js';
@@ -12,7 +14,9 @@ import { clone } from '../ops/movement.js';
 
 /** Result of `valueAndGrad`: the function's value and the gradient tree of its first argument. */
 export interface ValueAndGrad<P> {
+  /** The function's (scalar) value. */
   value: Tensor;
+  /** Gradients with the structure of the differentiated argument. */
   grads: MapTree<P, Tensor>;
 }
 
@@ -47,7 +51,7 @@ function backprop(tape: Tape, outputs: Tensor[], cotangents: Tensor[], leaves: T
       const node = tape.nodes[n]!;
       const dys = node.outputs.map((o) => grads.get(o.id) ?? null);
       if (dys.every((d) => d === null)) continue;
-      const gs = node.backward(dys);
+      const gs = node.backward ? node.backward(dys) : ruleBackward(node, dys);
       const unused = new Set<Tensor>();
       node.inputs.forEach((inp, i) => {
         const g = gs[i];
@@ -87,6 +91,15 @@ function backprop(tape: Tape, outputs: Tensor[], cotangents: Tensor[], leaves: T
   return out;
 }
 
+/** The backward of an op recorded by name: its row of the gradient-rule table. */
+function ruleBackward(node: TapeNode, dys: (Tensor | null)[]): (Tensor | null)[] {
+  const dy = dys[0];
+  if (!dy) return node.inputs.map(() => null);
+  const rule = gradRules[node.op];
+  if (!rule) throw new ArgumentError(`grad(${node.op})`, `no gradient rule for op '${node.op}'`);
+  return rule({ inputs: node.inputs, output: node.outputs[0]!, attrs: node.attrs, dy });
+}
+
 /**
  * Runs `f` with the leaves of its first argument watched, then backpropagates `cotangents(value)`.
  * Everything created inside is freed except the value and the gradients.
@@ -120,7 +133,7 @@ function differentiate<A extends unknown[], R>(
   } finally {
     popTape();
     endScope(survivors);
-    for (const t of tape.deferred) if (!survivors.has(t)) t.dispose();
+    for (const t of tape.deferred) if (!(survivors as Set<unknown>).has(t)) t.dispose();
     survivors = new Set();
   }
 }

@@ -4,7 +4,7 @@ import { Rng } from '../tensor/rng.js';
 import { isFloat } from '../tensor/dtype.js';
 import { ArgumentError } from '../errors.js';
 import { tidy } from '../tensor/scope.js';
-import { noGrad } from './tape.js';
+import { noGrad } from '../tensor/tape.js';
 import { valueAndGrad } from './grad.js';
 import { cast } from '../ops/movement.js';
 import { mul } from '../ops/elementwise.js';
@@ -25,6 +25,7 @@ export interface GradcheckOptions {
 
 /** Outcome of a gradient check. */
 export interface GradcheckReport {
+  /** True when every element is within tolerance. */
   ok: boolean;
   /** Largest |analytic - numeric| over all checked elements. */
   maxAbsError: number;

@@ -4,8 +4,8 @@
  * input (null where none). Rules run with recording off, so they may use any op.
  */
 import type { Tensor } from '../tensor/tensor.js';
-import type { GradRule } from './record.js';
-import { SELU_ALPHA, SELU_SCALE } from '../backend/ref/math.js';
+import type { Attrs } from '../tensor/tape.js';
+import { SELU_ALPHA, SELU_SCALE } from '../backend/types.js';
 import { zeros } from '../ops/creation.js';
 import { broadcastTo, cast, permute, reshape, narrow, transpose } from '../ops/movement.js';
 import {
@@ -14,6 +14,18 @@ import {
 import { sum, sumTo, cumsum } from '../ops/reduce.js';
 import { matmul, rawMatmul } from '../ops/linalg.js';
 import { empty, prod, stridesOf } from '../ops/util.js';
+
+/** What a gradient rule receives. */
+export interface GradContext {
+  inputs: Tensor[];
+  output: Tensor;
+  attrs: Attrs;
+  /** Cotangent of the output. */
+  dy: Tensor;
+}
+
+/** A gradient rule: one cotangent per input (null where the input gets none). */
+export type GradRule = (ctx: GradContext) => (Tensor | null)[];
 
 const unbroadcast = (dy: Tensor, like: Tensor): Tensor => sumTo(dy, like.shape);
 const keepShape = (shape: readonly number[], axes: number[]): number[] => shape.map((d, i) => (axes.includes(i) ? 1 : d));

@@ -5,7 +5,9 @@ import type { DType, TypedArray } from '../tensor/dtype.js';
  * backend that made them. `ref` wraps a typed array; `wasm` will hold an offset into its memory.
  */
 export interface Buffer {
+  /** Element type of the storage. */
   readonly dtype: DType;
+  /** Number of elements. */
   readonly size: number;
 }
 
@@ -28,52 +30,134 @@ export type ReduceOp = 'sum' | 'max' | 'min';
  * `offset + sum(ik * strides[k])`. Stride 0 broadcasts.
  */
 export interface Strided {
+  /** The buffer the operand lives in. */
   buf: Buffer;
+  /** Element offset of the operand's first element. */
   offset: number;
+  /** Element stride per dimension of the iteration shape (0 broadcasts that dimension). */
   strides: readonly number[];
 }
 
 /** Batched matrix product C[b] = op(A[b]) @ op(B[b]) with per-operand batch strides (0 broadcasts). */
 export interface MatmulArgs {
-  a: Buffer; b: Buffer; out: Buffer;
-  batch: number; m: number; k: number; n: number;
+  /** Left operand, [batch, m, k] (or [batch, k, m] with `transA`). */
+  a: Buffer;
+  /** Right operand, [batch, k, n] (or [batch, n, k] with `transB`). */
+  b: Buffer;
+  /** Result, [batch, m, n] (contiguous). */
+  out: Buffer;
+  /** Number of matrix products. */
+  batch: number;
+  /** Rows of op(A) and of C. */
+  m: number;
+  /** Shared (contracted) dimension. */
+  k: number;
+  /** Columns of op(B) and of C. */
+  n: number;
   /** A is stored [k, m] (row-major) and used transposed. */
   transA: boolean;
   /** B is stored [n, k] and used transposed. */
   transB: boolean;
-  aBatchStride: number; bBatchStride: number;
+  /** Elements between consecutive matrices of A (0 broadcasts one A over the batch). */
+  aBatchStride: number;
+  /** Elements between consecutive matrices of B (0 broadcasts one B over the batch). */
+  bBatchStride: number;
   /** Accumulate into `out` instead of overwriting (used for weight gradients). */
   accumulate?: boolean;
-  /** Element offsets into a, b and out (default 0): lets recurrent kernels address one time step. */
-  aOffset?: number; bOffset?: number; outOffset?: number;
+  /** Element offset into `a` (default 0): lets recurrent kernels address one time step. */
+  aOffset?: number;
+  /** Element offset into `b` (default 0). */
+  bOffset?: number;
+  /** Element offset into `out` (default 0). */
+  outOffset?: number;
   /** op(B) already laid out by `prepareRhs` (batch 1 or a broadcast B); `b` is still passed. */
   bPrepared?: Buffer | null;
 }
 
 /** Arguments of the normalisation kernels, over rows of length `n`. */
 export interface NormArgs {
-  x: Buffer; rows: number; n: number; eps: number;
-  /** Optional per-feature scale and shift of length n. */
-  weight: Buffer | null; bias: Buffer | null;
+  /** Input, [rows, n] (contiguous). */
+  x: Buffer;
+  /** Number of rows normalised independently. */
+  rows: number;
+  /** Row length (the normalised features). */
+  n: number;
+  /** Added to the variance (mean square for RMSNorm) before the square root. */
+  eps: number;
+  /** Optional per-feature scale of length n. */
+  weight: Buffer | null;
+  /** Optional per-feature shift of length n (layerNorm only). */
+  bias: Buffer | null;
 }
 
 /** Arguments of the 1-D convolution: x [B, Cin, L], w [Cout, Cin/groups, K], causal left padding. */
 export interface Conv1dArgs {
-  batch: number; cin: number; cout: number; length: number; outLength: number;
-  kernel: number; groups: number; stride: number; padLeft: number; dilation: number;
+  /** Batch size B. */
+  batch: number;
+  /** Input channels. */
+  cin: number;
+  /** Output channels. */
+  cout: number;
+  /** Input length L. */
+  length: number;
+  /** Output length. */
+  outLength: number;
+  /** Kernel width K. */
+  kernel: number;
+  /** Channel groups (cin and cout are multiples of it; groups = cin is depthwise). */
+  groups: number;
+  /** Step between output positions. */
+  stride: number;
+  /** Zeros padded on the left (causal padding). */
+  padLeft: number;
+  /** Spacing between kernel taps. */
+  dilation: number;
 }
 
 /** One Adam/AdamW step over a float32 parameter (see src/optim/adam.ts for the definition). */
 export interface AdamArgs {
-  p: Buffer; g: Buffer; m: Buffer; v: Buffer; vmax: Buffer | null;
-  lr: number; beta1: number; beta2: number; eps: number; weightDecay: number;
+  /** Parameter, updated in place. */
+  p: Buffer;
+  /** Its gradient. */
+  g: Buffer;
+  /** First-moment estimate, updated in place. */
+  m: Buffer;
+  /** Second-moment estimate, updated in place. */
+  v: Buffer;
+  /** Running maximum of `v` (AMSGrad), or null without AMSGrad. */
+  vmax: Buffer | null;
+  /** Learning rate of this step. */
+  lr: number;
+  /** Decay of the first moment. */
+  beta1: number;
+  /** Decay of the second moment. */
+  beta2: number;
+  /** Added to the denominator for stability. */
+  eps: number;
+  /** Weight decay coefficient (0 for none). */
+  weightDecay: number;
+  /** True for AdamW's decoupled decay, false for L2 decay added to the gradient (Adam). */
   decoupled: boolean;
-  /** Bias corrections 1 - beta1^t and sqrt(1 - beta2^t). */
-  bc1: number; bc2Sqrt: number;
+  /** Bias correction 1 - beta1^t. */
+  bc1: number;
+  /** Bias correction sqrt(1 - beta2^t). */
+  bc2Sqrt: number;
 }
 
 /** Recurrent cells with fused pointwise step kernels (gate orders as in PyTorch / xLSTM). */
 export type CellKind = 'rnnTanh' | 'rnnRelu' | 'lstm' | 'gru' | 'slstm' | 'leakyTanh' | 'leakyRelu';
+
+/** Gates per cell and cell states per cell (S), and the cache width in units of H. */
+export const CELL_SHAPE: Record<CellKind, { gates: number; states: number; cache: number }> = {
+  rnnTanh: { gates: 1, states: 0, cache: 1 },
+  rnnRelu: { gates: 1, states: 0, cache: 1 },
+  leakyTanh: { gates: 1, states: 0, cache: 1 },
+  leakyRelu: { gates: 1, states: 0, cache: 1 },
+  lstm: { gates: 4, states: 1, cache: 4 },
+  gru: { gates: 3, states: 0, cache: 4 },
+  slstm: { gates: 4, states: 3, cache: 5 },
+};
+
 
 /**
  * One time step of a cell's pointwise part for a batch, after the GEMMs. Offsets are in elements.
@@ -82,36 +166,68 @@ export type CellKind = 'rnnTanh' | 'rnnRelu' | 'lstm' | 'gru' | 'slstm' | 'leaky
  * A sequence whose `mask` entry is 0 at this step keeps its state (h and s copied through).
  */
 export interface CellStepArgs {
-  batch: number; hidden: number;
-  /** Input pre-activations x W_ih^T + b_ih. */
-  gx: Buffer; gxOff: number;
-  /** Recurrent pre-activations h W_hh^T + b_hh. */
-  gh: Buffer; ghOff: number;
+  /** Batch size B. */
+  batch: number;
+  /** Hidden size H. */
+  hidden: number;
+  /** Input pre-activations x W_ih^T + b_ih, [B, G*H]. */
+  gx: Buffer;
+  /** Element offset of this step in `gx`. */
+  gxOff: number;
+  /** Recurrent pre-activations h W_hh^T + b_hh, [B, G*H]. */
+  gh: Buffer;
+  /** Element offset of this step in `gh`. */
+  ghOff: number;
   /** h buffer: previous state at hPrevOff; the step writes its output at hOutOff (LSTM: o*tanh(c)). */
-  h: Buffer; hPrevOff: number; hOutOff: number;
+  h: Buffer;
+  /** Element offset of the previous h in `h`. */
+  hPrevOff: number;
+  /** Element offset where the step writes its h. */
+  hOutOff: number;
   /** Cell states (null for RNN/GRU/leaky). */
-  s: Buffer | null; sPrevOff: number; sNextOff: number;
+  s: Buffer | null;
+  /** Element offset of the previous cell states in `s`. */
+  sPrevOff: number;
+  /** Element offset where the step writes its cell states. */
+  sNextOff: number;
   /** Activated gates kept for backward: [B, G*H] (GRU: plus the recurrent n pre-activation, [B, 4H]). */
-  cache: Buffer; cacheOff: number;
+  cache: Buffer;
+  /** Element offset of this step in `cache`. */
+  cacheOff: number;
   /** Per-sequence 1/0 (float32/64), or null when every sequence is active. */
-  mask: Buffer | null; maskOff: number;
+  mask: Buffer | null;
+  /** Element offset of this step in `mask`. */
+  maskOff: number;
   /** LSTM peepholes [3, H] (i, f, o) or leaky-RNN rates alpha [H]; null otherwise. */
   param: Buffer | null;
-  /** Write the new h (at hOutOff) and cell states (at sNextOff) here instead of into `h` / `s`. */
-  hDst?: Buffer | null; sDst?: Buffer | null;
+  /** Write the new h (at hOutOff) here instead of into `h`. */
+  hDst?: Buffer | null;
+  /** Write the new cell states (at sNextOff) here instead of into `s`. */
+  sDst?: Buffer | null;
 }
 
 /** Backward of one step: reads dhOut (and dsNext) and writes the gate and state cotangents. */
 export interface CellBackwardArgs extends CellStepArgs {
   /** Cotangent of this step's output h (LSTM: of o*tanh(c)) [B, H]. */
-  dh: Buffer; dhOff: number;
+  dh: Buffer;
+  /** Element offset of this step in `dh`. */
+  dhOff: number;
   /** Cotangent of the cell states after this step, updated in place to the states before it. */
-  ds: Buffer | null; dsOff: number;
-  /** Writes d(x-part pre-activations) and d(recurrent pre-activations) [B, G*H] (equal except GRU's n). */
-  dgx: Buffer; dgxOff: number;
-  dgh: Buffer; dghOff: number;
+  ds: Buffer | null;
+  /** Element offset of the cell-state cotangent in `ds`. */
+  dsOff: number;
+  /** Writes d(x-part pre-activations) [B, G*H] (equal to `dgh` except GRU's n). */
+  dgx: Buffer;
+  /** Element offset of this step in `dgx`. */
+  dgxOff: number;
+  /** Writes d(recurrent pre-activations) [B, G*H]. */
+  dgh: Buffer;
+  /** Element offset of this step in `dgh`. */
+  dghOff: number;
   /** Writes the direct part of d(previous h) [B, H] (GRU z*dh, leaky (1-alpha)*dh, frozen steps dh). */
-  dhPrev: Buffer; dhPrevOff: number;
+  dhPrev: Buffer;
+  /** Element offset in `dhPrev`. */
+  dhPrevOff: number;
   /** Accumulates d(param) (peepholes or alpha), same shape as param. */
   dparam: Buffer | null;
 }
@@ -122,8 +238,18 @@ export interface CellBackwardArgs extends CellStepArgs {
  * `h0` (N values) is the state before the first step, null = zeros.
  */
 export interface LinearScanArgs {
-  T: number; N: number; reverse: boolean;
-  a: Buffer; b: Buffer; h0: Buffer | null;
+  /** Number of time steps. */
+  T: number;
+  /** Values per step (independent lanes). */
+  N: number;
+  /** Run from the last step back to the first. */
+  reverse: boolean;
+  /** Decays a_t, [T, N]. */
+  a: Buffer;
+  /** Inputs b_t, [T, N]. */
+  b: Buffer;
+  /** State before the first step, [N], or null (zeros). */
+  h0: Buffer | null;
 }
 
 /**
@@ -132,8 +258,24 @@ export interface LinearScanArgs {
  * x_t = r_t + M_{t+1}ᵀ x_{t+1} from the last step back (nothing after the last).
  */
 export interface Block2ScanArgs {
-  T: number; N: number; transposeNext: boolean;
-  m11: Buffer; m12: Buffer; m21: Buffer; m22: Buffer; r1: Buffer; r2: Buffer;
+  /** Number of time steps. */
+  T: number;
+  /** Number of independent lanes. */
+  N: number;
+  /** Run the adjoint recurrence (from the last step back, with M_{t+1} transposed). */
+  transposeNext: boolean;
+  /** Entry (1, 1) of M_t, [T, N]. */
+  m11: Buffer;
+  /** Entry (1, 2) of M_t, [T, N]. */
+  m12: Buffer;
+  /** Entry (2, 1) of M_t, [T, N]. */
+  m21: Buffer;
+  /** Entry (2, 2) of M_t, [T, N]. */
+  m22: Buffer;
+  /** First component of r_t, [T, N]. */
+  r1: Buffer;
+  /** Second component of r_t, [T, N]. */
+  r2: Buffer;
 }
 
 /**
@@ -142,8 +284,22 @@ export interface Block2ScanArgs {
  * Contiguous layouts: q, k [BH, T, dk]; v [BH, T, dv]; beta, g [BH, T]; s0 [BH, dv, dk] (null: zeros).
  */
 export interface DeltaRuleArgs {
-  BH: number; T: number; dk: number; dv: number;
-  q: Buffer; k: Buffer; v: Buffer; beta: Buffer;
+  /** Independent lanes (batch × heads). */
+  BH: number;
+  /** Number of time steps. */
+  T: number;
+  /** Key (and query) width. */
+  dk: number;
+  /** Value width. */
+  dv: number;
+  /** Queries, [BH, T, dk]. */
+  q: Buffer;
+  /** Keys, [BH, T, dk]. */
+  k: Buffer;
+  /** Values, [BH, T, dv]. */
+  v: Buffer;
+  /** Write strengths β_t, [BH, T]. */
+  beta: Buffer;
   /** Log decay per step, or null (no decay). */
   g: Buffer | null;
   /** State before the first step, or null (zeros). */
@@ -157,10 +313,23 @@ export interface DeltaRuleArgs {
  * Contiguous layouts: q, k [BH, T, dk]; v [BH, T, dv]; s0 [BH, dk, dv] (null: zeros).
  */
 export interface GLAArgs {
-  BH: number; T: number; dk: number; dv: number;
-  q: Buffer; k: Buffer; v: Buffer;
+  /** Independent lanes (batch × heads). */
+  BH: number;
+  /** Number of time steps. */
+  T: number;
+  /** Key (and query) width. */
+  dk: number;
+  /** Value width. */
+  dv: number;
+  /** Queries, [BH, T, dk]. */
+  q: Buffer;
+  /** Keys, [BH, T, dk]. */
+  k: Buffer;
+  /** Values, [BH, T, dv]. */
+  v: Buffer;
   /** Log gate: [BH, T, dk] when `vectorGate`, else [BH, T]. */
   g: Buffer;
+  /** True for a per-key-row gate, false for one scalar gate per step. */
   vectorGate: boolean;
   /** State before the first step, or null (zeros). */
   s0: Buffer | null;
@@ -172,8 +341,11 @@ export interface GLAArgs {
  * in plain TypeScript and is the specification the conformance suite compares others against.
  */
 export interface Backend {
+  /** Registry name (`'ref'`, `'wasm'`, ...), as passed to `setBackend`. */
   readonly name: string;
+  /** Allocates an uninitialised buffer of `size` elements of `dtype`. */
   alloc(dtype: DType, size: number): Buffer;
+  /** Releases a buffer made by `alloc` (or `prepareRhs`). */
   free(buf: Buffer): void;
   /** Copies `data` into the buffer. */
   write(buf: Buffer, data: ArrayLike<number>): void;
@@ -184,6 +356,7 @@ export interface Backend {
    * allocation on this backend (wasm memory may grow and detach it).
    */
   view(buf: Buffer): TypedArray;
+  /** Sets every element of the buffer to `value`. */
   fill(buf: Buffer, value: number): void;
 
   /** out (contiguous, `shape`) = src gathered with strides: permute, slice, broadcast, copy. */
@@ -193,6 +366,7 @@ export interface Backend {
   /** Casts between dtypes (int32 <-> float). */
   cast(x: Buffer, out: Buffer): void;
 
+  /** Elementwise `op` of contiguous `x` into `out` (`alpha`: see UnaryOp). */
   unary(op: UnaryOp, x: Buffer, out: Buffer, alpha: number): void;
   /** Broadcast binary op; `a` and `b` carry strides over the output `shape`. */
   binary(op: BinaryOp, a: Strided, b: Strided, out: Buffer, shape: readonly number[]): void;
@@ -206,6 +380,7 @@ export interface Backend {
   cumsum(x: Buffer, outer: number, n: number, inner: number, reverse: boolean, out: Buffer): void;
   /** Softmax (or log-softmax) over n of [outer, n, inner], max-subtracted. */
   softmax(x: Buffer, outer: number, n: number, inner: number, log: boolean, out: Buffer): void;
+  /** Batched GEMM (see MatmulArgs). */
   matmul(args: MatmulArgs): void;
 
   /** out = norm(x) * w + b; also writes the per-row mean (layerNorm only) and 1/std used by backward. */
@@ -213,7 +388,9 @@ export interface Backend {
   /** Gradients of layerNorm; dw/db are overwritten (null when the layer has no affine params). */
   layerNormBackward(args: NormArgs, dy: Buffer, mean: Buffer, rstd: Buffer,
     dx: Buffer, dw: Buffer | null, db: Buffer | null): void;
+  /** out = x / rms(x) * w; also writes the per-row 1/rms used by backward. */
   rmsNorm(args: NormArgs, out: Buffer, rstd: Buffer): void;
+  /** Gradients of rmsNorm; dw is overwritten (null when the layer has no weight). */
   rmsNormBackward(args: NormArgs, dy: Buffer, rstd: Buffer, dx: Buffer, dw: Buffer | null): void;
 
   /** Selects slices along n of x [outer, n, inner] by int32 `index` -> out [outer, index.size, inner]. */
@@ -288,3 +465,7 @@ export interface Backend {
   /** Pointwise backward of one recurrent step (see CellBackwardArgs). */
   cellBackward(kind: CellKind, args: CellBackwardArgs): void;
 }
+
+/** SELU constants (Klambauer et al. 2017), as in PyTorch: shared by the kernels, the op and its gradient rule. */
+export const SELU_ALPHA = 1.6732632423543772;
+export const SELU_SCALE = 1.0507009873554805;

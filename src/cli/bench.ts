@@ -1,10 +1,9 @@
 import { trainConfig } from '../train/config.js';
 import { Trainer } from '../train/trainer.js';
 import { createTask } from '../tasks/registry.js';
-import { getCell } from '../models/cells.js';
 import { flagHelp, intFlag, parseFlags } from './args.js';
 import type { FlagSpec } from './args.js';
-import { ENGINE_FLAGS, setupEngine } from './common.js';
+import { ENGINE_FLAGS, MODEL_FLAGS, modelOptionsFromFlags, setupEngine } from './common.js';
 import { metricColumns, renderTable } from './table.js';
 import { fmtCount } from './progress.js';
 
@@ -14,6 +13,7 @@ const BENCH_FLAGS: Record<string, FlagSpec> = {
   steps: { type: 'string', help: 'steps per run (default 300)' },
   hidden: { type: 'string', help: 'hidden units (default 64)' },
   seed: { type: 'string', help: 'seed (default 0)' },
+  ...MODEL_FLAGS,
   json: { type: 'boolean', help: 'one JSON object per run' },
   ...ENGINE_FLAGS,
 };
@@ -36,12 +36,14 @@ export function benchCommand(argv: string[]): number {
   const seed = intFlag('seed', v.seed, 0, 0);
   // Validate every name before the first (long) run.
   const taskObjs = tasks.map((t) => createTask(t));
-  models.forEach((m) => getCell(m));
+  // Model options apply to every model of the grid (each must have them).
+  const options = models.map((m) => modelOptionsFromFlags(m, v));
   const rows: string[][] = [];
   let header: string[] = [];
   for (const task of taskObjs) {
-    for (const model of models) {
-      const cfg = trainConfig({ task: task.name, model: { cell: model, hiddenSize: hidden }, steps, seed, evalEvery: 0, checkpointEvery: 0, warmup: Math.min(50, Math.floor(steps / 10)) });
+    for (const [i, model] of models.entries()) {
+      const opts = options[i]!;
+      const cfg = trainConfig({ task: task.name, model: { name: model, hiddenSize: hidden, ...(Object.keys(opts).length ? { options: opts } : {}) }, steps, seed, evalEvery: 0, checkpointEvery: 0, warmup: Math.min(50, Math.floor(steps / 10)) });
       const t = new Trainer(cfg, task);
       const r = t.run();
       t.model.dispose();

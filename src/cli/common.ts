@@ -3,7 +3,9 @@ import { getBackend, setBackend, setThreads, wasmInfo } from '../index.js';
 import { createTask } from '../tasks/registry.js';
 import type { TaskOptions } from '../tasks/registry.js';
 import type { Task } from '../tasks/types.js';
-import { intFlag } from './args.js';
+import { checkModelOptions } from '../models/registry.js';
+import type { OptionValue } from '../options.js';
+import { intFlag, keyValues } from './args.js';
 import type { FlagSpec } from './args.js';
 import { UsageError } from './errors.js';
 
@@ -41,4 +43,33 @@ export function taskFromOptions(name: string, opts: TaskOptions): Task {
     delete o.path;
   }
   return createTask(name, o);
+}
+
+/** Flags of every command that builds a model: its options, and the older flags kept as aliases. */
+export const MODEL_FLAGS: Record<string, FlagSpec> = {
+  'model-opt': { type: 'string', multiple: true, help: 'model option name=value (repeatable); `recurrent models NAME` lists them' },
+  heads: { type: 'string', help: 'alias of --model-opt heads=N' },
+  householder: { type: 'string', help: 'alias of --model-opt householder=N (deltaproduct)' },
+  'neg-eigval': { type: 'boolean', help: 'alias of --model-opt allowNegEigval=true (delta-rule models)' },
+  'short-conv': { type: 'string', help: 'alias of --model-opt shortConv=on|off (gla, delta-rule models)' },
+};
+
+// Each alias flag and the option it sets.
+const ALIASES: readonly [flag: string, option: string][] = [['heads', 'heads'], ['householder', 'householder'], ['neg-eigval', 'allowNegEigval'], ['short-conv', 'shortConv']];
+
+/**
+ * The model options from `--model-opt k=v` and the alias flags, checked against model `name`'s
+ * options (an unknown name or a bad value is a one-line error listing the valid ones).
+ */
+export function modelOptionsFromFlags(name: string, v: Record<string, unknown>): Record<string, OptionValue> {
+  const given: Record<string, unknown> = { ...keyValues('model-opt', v['model-opt']) };
+  for (const [flag, option] of ALIASES) {
+    if (v[flag] === undefined || v[flag] === false) continue;
+    const value = v[flag] === true ? 'true' : String(v[flag]);
+    if (given[option] !== undefined && String(given[option]) !== value) {
+      throw new UsageError(`--${flag} ${value} contradicts --model-opt ${option}=${String(given[option])}`);
+    }
+    given[option] = value;
+  }
+  return checkModelOptions(name, given);
 }

@@ -55,7 +55,7 @@ export function evalCommand(argv: string[]): number {
   const lengths = v.lengths !== undefined ? String(v.lengths).split(',').map((s) => intFlag('lengths', s, 1, 1)) : null;
   const run = loadRun(v.checkpoint, evalSize);
   const result = {
-    task: run.task.name, model: run.modelConfig.cell, step: run.step,
+    task: run.task.name, model: run.modelConfig.name, step: run.step,
     train: run.evaluate('train'), test: run.evaluate('test'),
     curve: (lengths ?? run.curveLengths()).map((length) => ({ length, ...run.evaluate(length) })),
   };

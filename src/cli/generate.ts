@@ -1,9 +1,9 @@
-import { noGrad } from '../autodiff/tape.js';
+import { noGrad } from '../tensor/tape.js';
 import { tensor } from '../ops/creation.js';
 import { Rng } from '../tensor/rng.js';
 import { dispose, tidy } from '../tensor/scope.js';
 import { keep } from '../tensor/memory.js';
-import type { LayerState as RecurrentState } from '../models/cells.js';
+import type { LayerState as RecurrentState } from '../nn/sequence-layer.js';
 import { flagHelp, intFlag, numFlag, parseFlags } from './args.js';
 import type { FlagSpec } from './args.js';
 import { ENGINE_FLAGS, setupEngine } from './common.js';

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { TrainConfig } from '../train/config.js';
 import type { ModelConfig } from '../models/sequence-model.js';
-import type { EvalRecord, StepRecord, TrainResult } from '../train/trainer.js';
+import type { EvalRecord, StepRecord } from '../train/history.js';
+import type { TrainResult } from '../train/trainer.js';
 
 /** Everything the HTML report shows. */
 export interface ReportData {

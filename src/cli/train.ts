@@ -7,7 +7,7 @@ import { decodeCheckpoint } from '../train/checkpoint.js';
 import { dispose } from '../tensor/scope.js';
 import { choiceFlag, flagHelp, intFlag, keyValues, numFlag, parseFlags } from './args.js';
 import type { FlagSpec } from './args.js';
-import { ENGINE_FLAGS, setupEngine, taskFromOptions } from './common.js';
+import { ENGINE_FLAGS, MODEL_FLAGS, modelOptionsFromFlags, setupEngine, taskFromOptions } from './common.js';
 import { UsageError } from './errors.js';
 import { Progress } from './progress.js';
 import type { ProgressMode } from './progress.js';
@@ -17,7 +17,7 @@ import { resultTable } from './table.js';
 
 const TRAIN_FLAGS: Record<string, FlagSpec> = {
   task: { type: 'string', help: 'task (see `recurrent tasks`; default parity)' },
-  model: { type: 'string', help: 'recurrent cell (see `recurrent models`; default lstm)' },
+  model: { type: 'string', help: 'model (see `recurrent models`, options: `recurrent models NAME`; default lstm)' },
   steps: { type: 'string', help: 'optimisation steps (default 1000)' },
   seed: { type: 'string', help: 'seed of every random stream (default 0)' },
   'batch-size': { type: 'string', help: 'sequences per step (default 32)' },
@@ -33,10 +33,7 @@ const TRAIN_FLAGS: Record<string, FlagSpec> = {
   bidirectional: { type: 'boolean', help: 'second stack reading backwards (per-sequence tasks only)' },
   embed: { type: 'string', help: 'embedding width for token tasks (default = hidden)' },
   norm: { type: 'string', help: 'layer, rms or none before the head (default layer)' },
-  heads: { type: 'string', help: 'block-diagonal recurrent heads, or attention heads of linear-RNN layers (default 1)' },
-  householder: { type: 'string', help: 'deltaproduct: Householder steps per token n_h (default 2)' },
-  'neg-eigval': { type: 'boolean', help: 'delta-rule layers: beta in (0, 2), eigenvalues down to -1' },
-  'short-conv': { type: 'string', help: 'on or off: short convolutions on q, k, v (gla: default off; delta-rule layers: default on)' },
+  ...MODEL_FLAGS,
   'task-opt': { type: 'string', multiple: true, help: 'task option key=value (repeatable), e.g. numPairs=16' },
   text: { type: 'string', help: 'text file for --task text' },
   'eval-every': { type: 'string', help: 'steps between evaluations (default steps/4)' },
@@ -64,17 +61,16 @@ function configFromFlags(v: Record<string, unknown>, saved?: TrainConfig): Train
   const taskOptions: Record<string, string | number | boolean> = { ...keyValues('task-opt', v['task-opt']) };
   if (v.text !== undefined) taskOptions.path = String(v.text);
   const steps = intFlag('steps', v.steps, 1000, 1);
-  const model: TrainConfig['model'] = { cell: String(v.model ?? 'lstm') };
+  const name = String(v.model ?? 'lstm');
+  const model: TrainConfig['model'] = { name };
   if (v.hidden !== undefined) model.hiddenSize = intFlag('hidden', v.hidden, 64, 1);
   if (v.layers !== undefined) model.numLayers = intFlag('layers', v.layers, 1, 1);
   if (v.dropout !== undefined) model.dropout = numFlag('dropout', v.dropout, 0, 0);
   if (v.bidirectional) model.bidirectional = true;
   if (v.embed !== undefined) model.embedDim = intFlag('embed', v.embed, 64, 1);
   if (v.norm !== undefined) model.norm = choiceFlag('norm', v.norm, ['layer', 'rms', 'none'] as const, 'layer');
-  if (v.heads !== undefined) model.heads = intFlag('heads', v.heads, 1, 1);
-  if (v.householder !== undefined) model.householder = intFlag('householder', v.householder, 2, 1);
-  if (v['neg-eigval']) model.negEigval = true;
-  if (v['short-conv'] !== undefined) model.shortConv = choiceFlag('short-conv', v['short-conv'], ['on', 'off'] as const, 'on') === 'on';
+  const options = modelOptionsFromFlags(name, v);
+  if (Object.keys(options).length) model.options = options;
   return trainConfig({
     task: String(v.task ?? 'parity'), taskOptions, model, steps,
     seed: intFlag('seed', v.seed, 0, 0),
@@ -104,7 +100,7 @@ export function trainCommand(argv: string[]): number {
   const engine = setupEngine(v);
   let config = configFromFlags(v);
   const task = taskFromOptions(config.task, config.taskOptions);
-  const files = new RunFiles(String(v.out ?? `runs/${config.task}-${config.model.cell}-seed${config.seed}`));
+  const files = new RunFiles(String(v.out ?? `runs/${config.task}-${config.model.name}-seed${config.seed}`));
   const existing = files.readCheckpoint();
   const json = !!v.json;
   const note = (msg: string): void => void process.stderr.write(msg + '\n');

@@ -6,7 +6,7 @@ import { dropoutRate } from '../nn/sequence-util.js';
 import { globalGenerator } from '../tensor/rng.js';
 import type { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { LayerState, SequenceLayer } from './cells.js';
+import type { LayerState, SequenceLayer } from '../nn/sequence-layer.js';
 
 /**
  * A stack of different one-layer sequence stacks run in order (hybrids such as Gated DeltaNet

@@ -1,4 +1,5 @@
-export { SequenceModel, modelConfigFor } from './sequence-model.js';
-export type { ModelConfig, ModelOptions, HeadKind } from './sequence-model.js';
-export { listCells, getCell } from './cells.js';
-export type { CellSpec } from './cells.js';
+export { SequenceModel, modelConfigFor, upgradeModelOptions } from './sequence-model.js';
+export type { ModelConfig, ModelOptions, ModelIO, HeadKind } from './sequence-model.js';
+export { listModels, getModel, checkModelOptions, describeModel } from './registry.js';
+export type { ModelSpec, StackSizes } from './registry.js';
+export { HybridStack } from './hybrid.js';

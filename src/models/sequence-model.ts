@@ -1,20 +1,37 @@
 import { ArgumentError } from '../errors.js';
+import type { OptionValue } from '../options.js';
 import { Module } from '../nn/module.js';
 import { Embedding, LayerNorm, Linear, RMSNorm } from '../nn/layers.js';
 import { concat, narrow, squeeze } from '../ops/movement.js';
 import { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { Task } from '../tasks/types.js';
-import { getCell } from './cells.js';
-import type { LayerState, SequenceLayer } from './cells.js';
+import type { LayerState, SequenceLayer } from '../nn/sequence-layer.js';
+import { checkModelOptions, getModel } from './registry.js';
 
 /** What a sequence model computes from its recurrent stack. */
 export type HeadKind = 'classify' | 'tag' | 'regress';
 
+/**
+ * The sizes a sequence model is built for: its inputs (token ids or feature vectors) and its head.
+ * A task (`rc.tasks.createTask(...)`) has exactly these fields, so it can be passed as is.
+ */
+export interface ModelIO {
+  /** classify: one label per sequence; tag: one label per step; regress: real outputs. */
+  readonly kind: HeadKind;
+  /** regress: one output vector per step (true) or per sequence. */
+  readonly perStep?: boolean;
+  /** Token inputs: vocabulary size. Without it, inputs are feature vectors of `inputDim`. */
+  readonly vocabSize?: number;
+  readonly inputDim?: number;
+  /** classify and tag: classes; regress: output width. */
+  readonly numClasses?: number;
+  readonly outputDim?: number;
+}
+
 /** A complete, JSON-serialisable description of a sequence model (stored in checkpoints). */
 export interface ModelConfig {
-  /** Recurrent cell (see `listCells`). */
-  cell: string;
+  /** Registry name of the recurrent stack (see `listModels`), or a hybrid such as 'deltanet+lstm'. */
+  name: string;
   hiddenSize: number;
   numLayers: number;
   /** Dropout between recurrent layers (training only). */
@@ -32,68 +49,82 @@ export interface ModelConfig {
   perStep: boolean;
   /** Classes (classify, tag) or regression width. */
   outputs: number;
-  /** Block-diagonal recurrent heads (1 = dense); heads of the attention-like layers. */
-  heads: number;
-  /** DeltaProduct's Householder steps per token. */
-  householder?: number;
-  /** Delta-rule layers: β ∈ (0, 2), so the state transition can have eigenvalue -1. */
-  negEigval?: boolean;
-  /** Short convolutions on q, k, v of GLA (default off) and the delta-rule layers (default on). */
-  shortConv?: boolean;
+  /**
+   * The model's own options as given (`recurrent models NAME` lists them), checked and typed;
+   * the registry fills the defaults when the stack is built.
+   */
+  options: Record<string, OptionValue>;
 }
 
-/** Options a user sets; the rest comes from the task. */
-export type ModelOptions = Partial<Pick<ModelConfig, 'cell' | 'hiddenSize' | 'numLayers' | 'dropout' | 'bidirectional' | 'embedDim' | 'norm' | 'heads' | 'householder' | 'negEigval' | 'shortConv'>>;
+/** Options a user sets; the rest comes from the task. `options` may hold strings (`'3'`, `'true'`): they are parsed. */
+export type ModelOptions = Partial<Pick<ModelConfig, 'name' | 'hiddenSize' | 'numLayers' | 'dropout' | 'bidirectional' | 'embedDim' | 'norm'>>
+  & { options?: Readonly<Record<string, unknown>> };
 
-/** Fills a full config for `task` from user options (defaults: 1-layer LSTM of 64 units with LayerNorm). */
-export function modelConfigFor(task: Task, opts: ModelOptions = {}): ModelConfig {
-  const head = task.kind;
+/** Fills a full config for a task's sizes from user options (defaults: 1-layer LSTM of 64 units with LayerNorm). */
+export function modelConfigFor(io: ModelIO, opts: ModelOptions = {}): ModelConfig {
+  const name = opts.name ?? 'lstm';
   const cfg: ModelConfig = {
-    cell: opts.cell ?? 'lstm',
+    name,
     hiddenSize: opts.hiddenSize ?? 64,
     numLayers: opts.numLayers ?? 1,
     dropout: opts.dropout ?? 0,
     bidirectional: opts.bidirectional ?? false,
     norm: opts.norm ?? 'layer',
-    head,
-    perStep: task.kind === 'tag' || (task.kind === 'regress' && task.perStep),
-    outputs: task.kind === 'regress' ? task.outputDim! : task.numClasses!,
-    heads: opts.heads ?? 1,
-    ...(opts.householder !== undefined ? { householder: opts.householder } : {}),
-    ...(opts.negEigval ? { negEigval: true } : {}),
-    ...(opts.shortConv !== undefined ? { shortConv: opts.shortConv } : {}),
+    head: io.kind,
+    perStep: io.kind === 'tag' || (io.kind === 'regress' && !!io.perStep),
+    outputs: io.kind === 'regress' ? io.outputDim! : io.numClasses!,
+    options: checkModelOptions(name, opts.options ?? {}),
   };
-  if (task.vocabSize !== undefined) {
-    cfg.vocabSize = task.vocabSize;
+  if (io.vocabSize !== undefined) {
+    cfg.vocabSize = io.vocabSize;
     cfg.embedDim = opts.embedDim ?? cfg.hiddenSize;
   } else {
-    cfg.inputDim = task.inputDim!;
+    cfg.inputDim = io.inputDim!;
   }
   return cfg;
 }
 
+// Checkpoints written before models owned their options kept four knobs at the top level under
+// other names, and called the model `cell`.
+const LEGACY_KNOBS: Readonly<Record<string, string>> = { heads: 'heads', householder: 'householder', negEigval: 'allowNegEigval', shortConv: 'shortConv' };
+
+/**
+ * Brings model options from an older checkpoint to today's shape (`cell` → `name`, the top-level
+ * heads / householder / negEigval / shortConv → `options`); today's shape passes unchanged.
+ * A legacy `heads: 1` on a model without heads (every old config had one) is dropped.
+ */
+export function upgradeModelOptions<T extends Record<string, unknown>>(raw: T): T {
+  if (!raw || typeof raw !== 'object' || !('cell' in raw || Object.keys(LEGACY_KNOBS).some((k) => k in raw))) return raw;
+  const { cell, heads, householder, negEigval, shortConv, ...rest } = raw as Record<string, unknown>;
+  const name = typeof cell === 'string' ? cell : typeof rest.name === 'string' ? rest.name : 'lstm';
+  const spec = getModel(name);
+  const options: Record<string, unknown> = { ...(rest.options as Record<string, unknown> | undefined) };
+  const legacy: Record<string, unknown> = { heads, householder, negEigval, shortConv };
+  for (const [old, now] of Object.entries(LEGACY_KNOBS)) {
+    const v = legacy[old];
+    if (v === undefined || (old === 'negEigval' && v === false)) continue;
+    if (now in spec.options) options[now] = v;
+    else if (!(old === 'heads' && v === 1)) throw new ArgumentError('checkpoint', `model ${name} has no option '${now}' (stored as ${old}: ${String(v)})`);
+  }
+  const out: Record<string, unknown> = cell !== undefined ? { name, ...rest } : { ...rest };
+  // A full model config always has options; a user's partial options only when any were set.
+  if (Object.keys(options).length || 'head' in rest) out.options = options;
+  return out as T;
+}
+
 function checkConfig(c: ModelConfig): void {
   const op = 'SequenceModel';
-  getCell(c.cell);
+  const spec = getModel(c.name);
   const posInt = (name: string, v: unknown): void => {
     if (!Number.isInteger(v) || (v as number) < 1) throw new ArgumentError(op, `${name} must be a positive integer, got ${String(v)}`);
   };
   posInt('hiddenSize', c.hiddenSize);
   posInt('numLayers', c.numLayers);
   posInt('outputs', c.outputs);
-  posInt('heads', c.heads);
-  if (c.householder !== undefined) posInt('householder', c.householder);
-  const parts = c.cell.split('+');
-  if (c.householder !== undefined && !parts.includes('deltaproduct')) throw new ArgumentError(op, `householder applies to deltaproduct, not '${c.cell}'`);
-  if (c.negEigval && !parts.some((p) => ['deltanet', 'gated-deltanet', 'deltaproduct'].includes(p))) {
-    throw new ArgumentError(op, `negEigval applies to the delta-rule models (deltanet, gated-deltanet, deltaproduct), not '${c.cell}'`);
-  }
-  if (c.shortConv !== undefined && !parts.some((p) => ['gla', 'deltanet', 'gated-deltanet', 'deltaproduct'].includes(p))) {
-    throw new ArgumentError(op, `shortConv applies to gla and the delta-rule models, not '${c.cell}'`);
-  }
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new ArgumentError(op, `dropout must be in [0, 1), got ${c.dropout}`);
   if (!['layer', 'rms', 'none'].includes(c.norm)) throw new ArgumentError(op, `norm must be layer, rms or none, got '${c.norm}'`);
   if (c.vocabSize !== undefined) { posInt('vocabSize', c.vocabSize); posInt('embedDim', c.embedDim); } else posInt('inputDim', c.inputDim);
+  if (c.bidirectional && !spec.bidirectional) throw new ArgumentError(`model ${c.name}`, 'is causal: bidirectional is not supported');
   if (c.bidirectional && c.perStep) throw new ArgumentError(op, 'bidirectional needs a per-sequence head: a per-step head would read future inputs');
 }
 
@@ -112,16 +143,15 @@ export class SequenceModel extends Module {
   constructor(config: ModelConfig, opts: { rng?: Rng } = {}) {
     super();
     checkConfig(config);
-    this.config = { ...config };
     const rng = opts.rng ?? new Rng(0);
     const c = config;
     this.embed = c.vocabSize !== undefined ? this.registerModule('embed', new Embedding(c.vocabSize, c.embedDim!, { rng })) : null;
-    this.rnn = this.registerModule('rnn', getCell(c.cell).create({
+    const options = checkModelOptions(c.name, c.options ?? {});
+    this.config = { ...config, options };
+    this.rnn = this.registerModule('rnn', getModel(c.name).create({
       inputSize: c.vocabSize !== undefined ? c.embedDim! : c.inputDim!, hiddenSize: c.hiddenSize, numLayers: c.numLayers,
-      dropout: c.dropout, bidirectional: c.bidirectional, heads: c.heads, batchFirst: true, rng,
-      ...(c.householder !== undefined ? { householder: c.householder } : {}), ...(c.negEigval ? { negEigval: true } : {}),
-      ...(c.shortConv !== undefined ? { shortConv: c.shortConv } : {}),
-    }));
+      dropout: c.dropout, bidirectional: c.bidirectional, rng,
+    }, options));
     const width = c.hiddenSize * (c.bidirectional ? 2 : 1);
     this.norm = c.norm === 'layer' ? this.registerModule('norm', new LayerNorm(width)) : c.norm === 'rms' ? this.registerModule('norm', new RMSNorm(width)) : null;
     this.head = this.registerModule('head', new Linear(width, c.outputs, { rng }));

@@ -1,4 +1,4 @@
-import { activeTape } from '../autodiff/tape.js';
+import { activeTape } from '../tensor/tape.js';
 import { checkFloat, checkSame, checkTensor } from '../ops/util.js';
 import type { Tensor } from '../tensor/tensor.js';
 

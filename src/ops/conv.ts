@@ -1,7 +1,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { Conv1dArgs } from '../backend/types.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
-import { record } from '../autodiff/record.js';
+import { record } from '../tensor/tape.js';
 import { checkFloat, checkSame, checkTensor, empty } from './util.js';
 
 /** Options of conv1d. */
@@ -9,7 +9,9 @@ export interface Conv1dOptions {
   /** Zero padding: 'causal' pads (K-1)*dilation on the left only (output length = input length
    * for stride 1); a number pads both sides; default 0. */
   padding?: number | 'causal';
+  /** Step between output positions (default 1). */
   stride?: number;
+  /** Spacing between kernel taps (default 1). */
   dilation?: number;
   /** Channel groups; groups = channels is a depthwise convolution. */
   groups?: number;

@@ -8,6 +8,7 @@ import { checkShape, checkTensor, describe, empty } from './util.js';
 
 /** Options shared by creation functions. */
 export interface CreateOptions {
+  /** Element type (default float32; `tensor` infers it from typed-array data). */
   dtype?: DType;
 }
 

@@ -2,7 +2,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { isTensor } from '../tensor/tensor.js';
 import type { BinaryOp, UnaryOp } from '../backend/types.js';
 import { ArgumentError, DTypeError } from '../errors.js';
-import { record } from '../autodiff/record.js';
+import { record } from '../tensor/tape.js';
 import { full } from './creation.js';
 import { broadcastShapes, broadcastStrides, checkFloat, checkSame, checkTensor, describe, empty } from './util.js';
 

@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { ShapeError, fmtShape } from '../errors.js';
-import { record } from '../autodiff/record.js';
+import { record } from '../tensor/tape.js';
 import { broadcastShapes, broadcastStrides, checkFloat, checkSame, checkTensor, empty, prod } from './util.js';
 import { reshape } from './movement.js';
 

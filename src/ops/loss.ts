@@ -1,7 +1,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { record } from '../autodiff/record.js';
-import { noGrad } from '../autodiff/tape.js';
+import { record } from '../tensor/tape.js';
+import { noGrad } from '../tensor/tape.js';
 import { checkFloat, checkIndex, checkSame, checkTensor } from './util.js';
 import { add, clamp, log, mul, neg, softplus, sub, square } from './elementwise.js';
 import { logSoftmax, mean, sum } from './reduce.js';

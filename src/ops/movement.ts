@@ -1,7 +1,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { DType } from '../tensor/dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { record } from '../autodiff/record.js';
+import { record } from '../tensor/tape.js';
 import { broadcastShapes, broadcastStrides, checkIndex, checkSame, checkShape, checkTensor, empty, normAxis, prod, stridesOf } from './util.js';
 
 /** Same elements, new shape (a copy). One dimension may be -1 and is inferred. */

@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
-import { record } from '../autodiff/record.js';
+import { record } from '../tensor/tape.js';
 import { checkFloat, checkSame, checkTensor, empty, normAxis } from './util.js';
 import { div, maximum } from './elementwise.js';
 import { sqrt } from './elementwise.js';

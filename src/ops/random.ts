@@ -1,7 +1,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../tensor/rng.js';
 import { globalGenerator } from '../tensor/rng.js';
-import { SELU_ALPHA, SELU_SCALE } from '../backend/ref/math.js';
+import { SELU_ALPHA, SELU_SCALE } from '../backend/types.js';
 import { ArgumentError } from '../errors.js';
 import { checkFloat, checkTensor } from './util.js';
 import { add, mul } from './elementwise.js';
@@ -12,6 +12,7 @@ import { clone } from './movement.js';
 export interface DropoutOptions {
   /** Apply dropout (default true); false returns a copy, as in eval mode. */
   training?: boolean;
+  /** Generator for the mask (default: the global one, see `seed`). */
   rng?: Rng;
 }
 

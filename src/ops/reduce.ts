@@ -1,7 +1,7 @@
 import type { Tensor } from '../tensor/tensor.js';
 import type { ReduceOp } from '../backend/types.js';
 import { ShapeError, fmtShape } from '../errors.js';
-import { record } from '../autodiff/record.js';
+import { record } from '../tensor/tape.js';
 import { checkFloat, checkTensor, empty, normAxes, normAxis, prod } from './util.js';
 import { reshape } from './movement.js';
 import { add, exp, log, mul, square, sub } from './elementwise.js';

@@ -131,6 +131,7 @@ export abstract class AdamBase extends Optimizer<AdamConfig> {
  * `max_exp_avg_sq` with amsgrad.
  */
 export class Adam extends AdamBase {
+  /** False: weight decay is an L2 term added to the gradient. */
   protected readonly decoupled = false;
   constructor(params: ParamSet, opts: AdamOptions = {}) {
     super('Adam', params, opts, 0);
@@ -142,6 +143,7 @@ export class Adam extends AdamBase {
  * the Adam step, so decay does not pass through the adaptive denominator. Default decay 1e-2.
  */
 export class AdamW extends AdamBase {
+  /** True: weight decay is applied to the parameter directly, outside the adaptive step. */
   protected readonly decoupled = true;
   constructor(params: ParamSet, opts: AdamOptions = {}) {
     super('AdamW', params, opts, 1e-2);

@@ -1,5 +1,5 @@
 /** Optimizers, learning-rate schedules and gradient clipping. */
-export type { ParamSet } from './util.js';
+export type { ParamSet, FloatArray } from './util.js';
 export type { OptimizerState, HyperParams, HyperSource } from './optimizer.js';
 export { Optimizer } from './optimizer.js';
 export { SGD } from './sgd.js';

@@ -14,9 +14,13 @@ import { anyView, checkNumber, describe, floatView, isPlainObject, matchGrads, n
  * plain JSON. `hyper.lr` records the lr of the next step for reference only (see `loadStateDict`).
  */
 export interface OptimizerState {
+  /** Algorithm name ('SGD', 'Adam', 'AdamW', 'RAdam'); loading into another kind fails. */
   kind: string;
+  /** Number of completed steps. */
   step: number;
+  /** Hyperparameters, plus the current `lr` for reference. */
   hyper: Record<string, number | boolean>;
+  /** Per-parameter state tensors keyed `${paramName}.${slotName}`. */
   slots: Record<string, Tensor>;
 }
 

@@ -9,7 +9,7 @@ import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
  */
 export type ParamSet = Tensor[] | Record<string, Tensor>;
 
-/** @internal Host storage of a float tensor. */
+/** Host storage of a float tensor: what `Optimizer.update` reads and writes in place. */
 export type FloatArray = Float32Array | Float64Array;
 
 /** @internal A parameter (or gradient) with its name in the set. */

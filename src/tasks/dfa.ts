@@ -111,7 +111,7 @@ export function sampleDfaString(rng: Rng, dfa: Dfa, length: number): number[] {
 }
 
 /**
- * In-context DFA languages (Appendix A.11, P33): per sequence a fresh {@link sampleDfa}, then
+ * In-context DFA languages (Appendix A.11, P33): per sequence a fresh random DFA (`sampleDfa`), then
  * 10-20 of its strings, each of U{1..49} letters, joined by `|`; next-token language modelling
  * (target at t = input at t+1, IGNORE at the last step). `length` is the maximum number of tokens:
  * longer sequences are cut there (as P33 cuts at its input length; a cut string is still a path

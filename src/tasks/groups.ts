@@ -94,8 +94,8 @@ export interface GroupWordsOptions {
 
 /**
  * Group word problem (Appendix A.7, Merrill et al.): L uniform group elements g₁…g_L; the label at
- * step t is the index of the running product g₁∘g₂∘…∘g_t (see {@link compose} for the convention
- * and {@link groupElements} for the enumeration). `length` is L; train 2-32, test 32-256.
+ * step t is the index of the running product g₁∘g₂∘…∘g_t (see `compose` in src/tasks/groups.ts for the
+ * convention and `groupElements` for the enumeration). `length` is L; train 2-32, test 32-256.
  */
 export function groupWords(options: GroupWordsOptions = {}): Task {
   const group = options.group ?? 'S3';

@@ -78,7 +78,7 @@ export interface HmmOptions {
 }
 
 /**
- * HMM emissions (Appendix A.13, P15): sequences of a 3-state, 3-symbol HMM ({@link hmmParams})
+ * HMM emissions (Appendix A.13, P15): sequences of a 3-state, 3-symbol HMM (`hmmParams`)
  * as next-symbol language modelling: input = the emissions, target at t = the emission at t+1
  * (IGNORE at the last step). `length` is the number of emissions; train 150 (P15's length), test
  * 150-600.

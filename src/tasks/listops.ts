@@ -21,7 +21,8 @@ function apply(op: number, args: number[]): number {
 }
 
 /**
- * Value of a ListOps expression given as token ids (see {@link LISTOPS_TOKENS}): MAX, MIN, MED
+ * Value of a ListOps expression given as token ids (0-9 the digits, 10 `[MAX`, 11 `[MIN`, 12 `[MED`,
+ * 13 `[SM`, 14 `]`; `LISTOPS_TOKENS` in src/tasks/listops.ts): MAX, MIN, MED
  * (median; the mean of the two middle values rounded down for an even count, as LRA's
  * `int(np.median)`) and SM (sum mod 10) of one or more arguments. A bare digit is its own value.
  */

@@ -44,8 +44,8 @@ export interface LorenzOptions {
 
 /**
  * Lorenz-63 one-step prediction (Appendix A.12, P31): from a random start (x, y ~ U[−20, 20],
- * z ~ U[0, 50]) integrate with RK4 (dt 0.01), drop 1000 transient steps, z-score with the fixed
- * {@link LORENZ_MEAN}/{@link LORENZ_STD}. Input at t = the z-scored state plus N(0, noise²) noise
+ * z ~ U[0, 50]) integrate with RK4 (dt 0.01), drop 1000 transient steps, z-score with fixed attractor
+ * statistics (mean (0, 0, 23.55), std (7.92, 9.01, 8.62): `LORENZ_MEAN` / `LORENZ_STD`). Input at t = the z-scored state plus N(0, noise²) noise
  * per coordinate (noise 0.05 = P31's 5%); target at t = the clean z-scored state at t+1. `length`
  * is T; train 100-200 (GTF's sequence length is 200), test 200-1000.
  */

@@ -41,7 +41,7 @@ export function evaluate(tokens: readonly number[]): number {
 /**
  * Modular arithmetic without brackets (Appendix A.9): n uniform operands in 0-4 alternating with
  * n−1 uniform operators + − ×, label = value mod 5 with standard precedence (see
- * {@link evaluate}). `length` is n, the number of operands (2n−1 tokens): train 1-20 (up to 39
+ * `evaluate` in src/tasks/modarith.ts). `length` is n, the number of operands (2n−1 tokens): train 1-20 (up to 39
  * tokens, the Chomsky-hierarchy training limit of 40), test 21-128 (41-255 tokens).
  */
 export function modArith(): Task {

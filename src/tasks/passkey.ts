@@ -37,7 +37,7 @@ export function passkeyPrompt(length: number, depth: number, key: string): strin
  * repeated filler. The input is the prompt followed by the key (teacher forcing); a tag task whose target is
  * the next character's id at the 5 steps whose next character is a key digit (the prompt's last step and the
  * first four digits), IGNORE elsewhere, so exact match is "all 5 right". `length` is the approximate prompt
- * length in characters (see {@link passkeyPrompt}), at least 221: train 256-512, test 512-2048. Pass `depth`
+ * length in characters (see `passkeyPrompt` in src/tasks/passkey.ts), at least 221: train 256-512, test 512-2048. Pass `depth`
  * to fix it (for accuracy-by-depth tables).
  */
 export function passkey({ depth }: { depth?: number } = {}): Task {

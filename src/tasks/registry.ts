@@ -21,14 +21,18 @@ import { textTask } from './text.js';
 /** Task options as given on a command line or in a config (`numPairs: 8`, `text: '...'`). */
 export type TaskOptions = Record<string, string | number | boolean>;
 
-type OptionType = 'number' | 'string' | 'boolean';
+/** The type of a task option's value, as given on the command line. */
+export type OptionType = 'number' | 'string' | 'boolean';
 
 /** A named task factory with the options it accepts. */
 export interface TaskSpec {
+  /** Registry name, as passed to `createTask` and `--task`. */
   readonly name: string;
+  /** One line for `recurrent tasks`. */
   readonly description: string;
   /** Accepted option names and types (validated by `createTask`). */
   readonly options: Readonly<Record<string, OptionType>>;
+  /** Builds the task from validated options. */
   create(opts: TaskOptions): Task;
 }
 

@@ -29,6 +29,7 @@ export interface Task {
   readonly name: string;
   /** One line for `recurrent tasks`. */
   readonly description: string;
+  /** What the model is asked for: a class per sequence, a class per step, or real values. */
   readonly kind: TaskKind;
   /** Regression targets per step (`true`) or per sequence; classify is per sequence, tag per step. */
   readonly perStep: boolean;

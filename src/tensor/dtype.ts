@@ -6,8 +6,11 @@ export type TypedArray = Float32Array | Float64Array | Int32Array;
 
 /** Host data of a tensor: what `read` returns and what loaders produce. */
 export interface HostArray {
+  /** Element type. */
   dtype: DType;
+  /** Size of each dimension. */
   shape: number[];
+  /** The elements, row-major (length = product of `shape`). */
   data: TypedArray;
 }
 

@@ -1,4 +1,3 @@
-import type { Tensor } from './tensor.js';
 
 /**
  * Lifetime bookkeeping. Every tensor is registered with the innermost open scope; closing the
@@ -6,7 +5,20 @@ import type { Tensor } from './tensor.js';
  * handed to the tape instead, so `tidy` inside a differentiated function cannot break backward.
  */
 interface Scope {
-  tensors: Set<Tensor>;
+  tensors: Set<Owned>;
+}
+
+/**
+ * What the scopes need of a tensor. Structural, so this file does not import tensor.ts (which
+ * registers every new tensor here).
+ */
+export interface Owned {
+  /** Unique id. */
+  readonly id: number;
+  /** True once the storage has been released. */
+  readonly isDisposed: boolean;
+  /** Releases the storage. */
+  dispose(): void;
 }
 
 const scopes: Scope[] = [];
@@ -14,20 +26,20 @@ let liveTensors = 0;
 let liveBytes = 0;
 
 /** A hook the autodiff tape installs: returns true if it takes ownership of the tensor. */
-let tapeClaims: (t: Tensor) => boolean = () => false;
+let tapeClaims: (t: Owned) => boolean = () => false;
 
 /** @internal Installs the tape's claim hook. */
-export function setTapeClaimHook(hook: (t: Tensor) => boolean): void {
+export function setTapeClaimHook(hook: (t: Owned) => boolean): void {
   tapeClaims = hook;
 }
 
 /** @internal True if an active tape took ownership of `t` (its disposal is deferred). */
-export function claimedByTape(t: Tensor): boolean {
+export function claimedByTape(t: Owned): boolean {
   return tapeClaims(t);
 }
 
 /** @internal Called by the Tensor constructor. */
-export function registerTensor(t: Tensor, bytes: number): void {
+export function registerTensor(t: Owned, bytes: number): void {
   liveTensors++;
   liveBytes += bytes;
   const s = scopes[scopes.length - 1];
@@ -35,7 +47,7 @@ export function registerTensor(t: Tensor, bytes: number): void {
 }
 
 /** @internal Called when a tensor's buffer is released. */
-export function unregisterTensor(t: Tensor, bytes: number): void {
+export function unregisterTensor(t: Owned, bytes: number): void {
   liveTensors--;
   liveBytes -= bytes;
   for (let i = scopes.length - 1; i >= 0; i--) if (scopes[i]!.tensors.delete(t)) break;
@@ -43,7 +55,9 @@ export function unregisterTensor(t: Tensor, bytes: number): void {
 
 /** Counts of live (undisposed) tensors and their bytes. */
 export interface MemoryInfo {
+  /** Live tensors. */
   numTensors: number;
+  /** Bytes of their storage. */
   numBytes: number;
 }
 
@@ -56,13 +70,13 @@ export function memory(): MemoryInfo {
  * Exempts tensors from disposal by any enclosing `tidy` (parameters, optimizer state, caches).
  * Returns its argument.
  */
-export function keep<T extends Tensor>(t: T): T {
+export function keep<T extends Owned>(t: T): T {
   for (const s of scopes) s.tensors.delete(t);
   return t;
 }
 
 /** Collects every tensor in an arbitrarily nested value of arrays/objects/maps. */
-export function collectTensors(value: unknown, out: Set<Tensor>, isTensor: (v: unknown) => v is Tensor): void {
+export function collectTensors<T>(value: unknown, out: Set<T>, isTensor: (v: unknown) => v is T): void {
   if (isTensor(value)) {
     out.add(value);
   } else if (Array.isArray(value)) {
@@ -83,7 +97,7 @@ export function beginScope(): void {
  * @internal Closes the innermost scope: disposes its tensors except `survivors`, which move to the
  * parent scope (so an outer tidy still owns them).
  */
-export function endScope(survivors: Set<Tensor>): void {
+export function endScope(survivors: ReadonlySet<unknown>): void {
   const s = scopes.pop();
   if (!s) return;
   const parent = scopes[scopes.length - 1];

@@ -23,7 +23,9 @@ export type NestedArray = number | NestedArray[];
 export class Tensor {
   /** Unique id (used by the autodiff tape). */
   readonly id: number;
+  /** Size of each dimension (frozen; `[]` for a scalar). */
   readonly shape: readonly number[];
+  /** Element type. */
   readonly dtype: DType;
   /** Number of elements. */
   readonly size: number;

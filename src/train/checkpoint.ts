@@ -1,9 +1,10 @@
 import { FormatError } from '../errors.js';
+import { upgradeModelOptions } from '../models/sequence-model.js';
 import type { ModelConfig } from '../models/sequence-model.js';
 import { loadSafetensors, readSafetensorsMetadata, saveSafetensors } from '../io/tensors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TrainConfig } from './config.js';
-import type { EvalRecord, StepRecord } from './trainer.js';
+import type { History } from './history.js';
 
 const KEY = 'recurrent.checkpoint';
 
@@ -16,7 +17,7 @@ export interface CheckpointMeta {
   optimizer: { kind: string; step: number; hyper: Record<string, number | boolean> };
   rng: { model: number[]; data: number[] };
   counters: { lossSum: number | null; lossCount: number; best: number | null; badEvals: number; stoppedEarly: boolean; tokens: number };
-  history: { steps: StepRecord[]; evals: EvalRecord[] };
+  history: History;
   /** The task's token names (so a language model can be sampled without its text file). */
   tokens?: string[];
 }
@@ -42,7 +43,13 @@ export function readCheckpointMeta(bytes: Uint8Array): CheckpointMeta {
     && typeof m.modelConfig === 'object' && typeof m.optimizer === 'object' && Array.isArray(m.rng?.model) && Array.isArray(m.rng?.data)
     && typeof m.counters === 'object' && Array.isArray(m.history?.steps) && Array.isArray(m.history?.evals);
   if (!ok) throw new FormatError('checkpoint', `unsupported checkpoint metadata (version ${String(m?.version)})`);
-  return m as CheckpointMeta;
+  // Checkpoints from before models owned their options load with their knobs moved into `options`.
+  const meta1 = m as CheckpointMeta;
+  return {
+    ...meta1,
+    config: { ...meta1.config, model: upgradeModelOptions(meta1.config.model as Record<string, unknown>) },
+    modelConfig: upgradeModelOptions(meta1.modelConfig as unknown as Record<string, unknown>) as unknown as ModelConfig,
+  };
 }
 
 /** Decodes and validates a checkpoint. */

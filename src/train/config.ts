@@ -1,5 +1,7 @@
 import { ArgumentError } from '../errors.js';
+import { upgradeModelOptions } from '../models/sequence-model.js';
 import type { ModelOptions } from '../models/sequence-model.js';
+import { checkModelOptions } from '../models/registry.js';
 
 /** Everything that defines a training run (JSON; stored in every checkpoint). */
 export interface TrainConfig {
@@ -44,6 +46,10 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'task' | 'taskOptions' | 'model'>
 export function trainConfig(partial: Partial<TrainConfig> & { task: string }): TrainConfig {
   const c: TrainConfig = { ...TRAIN_DEFAULTS, taskOptions: {}, model: {}, ...partial };
   const op = 'train';
+  // The model name and options are checked now, not at the first step (options arrive typed).
+  const model = upgradeModelOptions(c.model as Record<string, unknown>) as ModelOptions;
+  const options = checkModelOptions(model.name ?? 'lstm', model.options ?? {});
+  c.model = { ...model, ...(model.options !== undefined ? { options } : {}) };
   const int = (name: keyof TrainConfig, min: number): void => {
     const v = c[name];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new ArgumentError(op, `${name} must be an integer >= ${min}, got ${String(v)}`);

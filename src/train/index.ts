@@ -1,5 +1,6 @@
 export { Trainer } from './trainer.js';
-export type { TrainResult, TrainEvent, TrainHooks, StepRecord, EvalRecord, CurvePoint } from './trainer.js';
+export type { TrainResult, TrainEvent, TrainHooks, CurvePoint } from './trainer.js';
+export type { StepRecord, EvalRecord, History } from './history.js';
 export { trainConfig, TRAIN_DEFAULTS } from './config.js';
 export type { TrainConfig } from './config.js';
 export { collate, sampleExamples, disposeBatch } from './batch.js';

@@ -1,6 +1,6 @@
 import { FormatError } from '../errors.js';
 import { valueAndGrad } from '../autodiff/grad.js';
-import { noGrad } from '../autodiff/tape.js';
+import { noGrad } from '../tensor/tape.js';
 import { SequenceModel, modelConfigFor } from '../models/sequence-model.js';
 import type { ModelConfig } from '../models/sequence-model.js';
 import { AdamW } from '../optim/adam.js';
@@ -16,11 +16,8 @@ import { MetricAccumulator, batchLoss } from './metrics.js';
 import type { Metrics } from './metrics.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import type { CheckpointMeta } from './checkpoint.js';
+import type { EvalRecord, History, StepRecord } from './history.js';
 
-/** Mean training loss over `logEvery` steps. */
-export interface StepRecord { step: number; loss: number; lr: number }
-/** One evaluation on the training and the test length ranges. */
-export interface EvalRecord { step: number; train: Metrics; test: Metrics }
 /** Metrics at one sequence length (the length-extrapolation curve). */
 export type CurvePoint = Metrics & { length: number };
 
@@ -65,7 +62,7 @@ export class Trainer {
   readonly optimizer: AdamW;
   /** Steps done. */
   step = 0;
-  readonly history: { steps: StepRecord[]; evals: EvalRecord[] } = { steps: [], evals: [] };
+  readonly history: History = { steps: [], evals: [] };
   stoppedEarly = false;
   private readonly modelRng: Rng;
   private readonly dataRng: Rng;
@@ -192,7 +189,7 @@ export class Trainer {
     const last = this.history.evals.at(-1);
     const final = last && last.step === this.step ? last : this.evalNow(hooks);
     const result: TrainResult = {
-      task: this.task.name, model: this.modelConfig.cell, seed: c.seed, steps: this.step, parameters: this.parameters,
+      task: this.task.name, model: this.modelConfig.name, seed: c.seed, steps: this.step, parameters: this.parameters,
       stoppedEarly: this.stoppedEarly, train: final.train, test: final.test,
       curve: this.curveLengths().map((length) => ({ length, ...this.evaluate(length) })),
     };
@@ -264,7 +261,7 @@ export class Trainer {
 
   private restore(meta: CheckpointMeta, tensors: Record<string, Tensor>): void {
     const op = 'checkpoint';
-    if (JSON.stringify(meta.modelConfig) !== JSON.stringify(this.modelConfig)) {
+    if (canonicalJson(meta.modelConfig) !== canonicalJson(this.modelConfig)) {
       throw new FormatError(op, `model config ${JSON.stringify(meta.modelConfig)} does not match the task's ${JSON.stringify(this.modelConfig)}`);
     }
     const model: Record<string, Tensor> = {};
@@ -292,3 +289,10 @@ export class Trainer {
   }
 }
 
+
+/** JSON with object keys sorted, so configs compare by content whatever order they were built in. */
+function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x)
+    ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    : x));
+}

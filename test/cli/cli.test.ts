@@ -233,6 +233,19 @@ describe('listing and usage', () => {
     for (const name of ['lstm', 'gru', 'rnn', 'slstm']) assert.match(m.stdout, new RegExp(`^${name}\\s`, 'm'));
   });
 
+  test('models NAME lists the options with their defaults and valid values', () => {
+    const r = cli(['models', 'deltaproduct'], { engine: false });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^deltaproduct: /);
+    assert.match(r.stdout, /^\s+householder\s+2\s+integer >= 1\s+n_h/m);
+    assert.match(r.stdout, /^\s+allowNegEigval\s+false\s+true\|false\s/m);
+    assert.match(r.stdout, /^\s+impl\s+fused\s+fused\|chunk\|recurrent\s/m);
+    const none = cli(['models', 'paragru'], { engine: false });
+    assert.match(none.stdout, /iterations\s+3/);
+    const hybrid = cli(['models', 'gla+deltanet'], { engine: false });
+    assert.match(hybrid.stdout, /shortConv\s+false\s.*default per layer: gla false, deltanet true/);
+  });
+
   test('help exits 0; no command prints the usage and exits 2', () => {
     const h = cli(['train', '--help']);
     assert.equal(h.status, 0);
@@ -258,18 +271,27 @@ describe('listing and usage', () => {
     ['bidirectional per-step model', ['train', '--task', 'group-s3', '--bidirectional'], /bidirectional/],
     ['unknown eval flag', ['eval', '--nope'], /unknown flag '--nope'; valid flags: .*--checkpoint/],
     ['unknown bench model', ['bench', '--models', 'lstm,nope'], /valid models: .*lstm/],
-    ['--householder 0', ['train', '--model', 'deltaproduct', '--householder', '0'], /--householder/],
-    ['--householder on an LSTM', ['train', '--model', 'lstm', '--householder', '2'], /householder applies to deltaproduct/],
-    ['--neg-eigval on a GRU', ['train', '--model', 'gru', '--neg-eigval'], /negEigval applies to the delta-rule models/],
+    ['--householder 0', ['train', '--model', 'deltaproduct', '--householder', '0'], /model deltaproduct: option 'householder' must be integer >= 1, got '0'/],
+    ['--householder on an LSTM', ['train', '--model', 'lstm', '--householder', '2'], /model lstm: unknown option 'householder'; valid options: heads, impl/],
+    ['--neg-eigval on a GRU', ['train', '--model', 'gru', '--neg-eigval'], /model gru: unknown option 'allowNegEigval'; valid options: heads, impl/],
     ['unknown model in a hybrid', ['train', '--model', 'deltanet+nope'], /unknown model 'nope'/],
-    ['bad --short-conv', ['train', '--model', 'gla', '--short-conv', 'maybe'], /--short-conv must be one of on, off/],
-    ['--short-conv on an LSTM', ['train', '--model', 'lstm', '--short-conv', 'on'], /shortConv applies to gla/],
+    ['bad --short-conv', ['train', '--model', 'gla', '--short-conv', 'maybe'], /model gla: option 'shortConv' must be true\|false, got 'maybe'/],
+    ['--short-conv on an LSTM', ['train', '--model', 'lstm', '--short-conv', 'on'], /model lstm: unknown option 'shortConv'/],
+    ['unknown --model-opt', ['train', '--model', 'deltaproduct', '--model-opt', 'nope=1'], /model deltaproduct: unknown option 'nope'; valid options: heads, allowNegEigval, shortConv, impl, chunk, householder/],
+    ['bad --model-opt value', ['train', '--model', 'deltaproduct', '--model-opt', 'householder=x'], /option 'householder' must be integer >= 1, got 'x'/],
+    ['bad --model-opt choice', ['train', '--model', 'gla', '--model-opt', 'impl=fast'], /option 'impl' must be fused\|chunk\|recurrent, got 'fast'/],
+    ['malformed --model-opt', ['train', '--model-opt', 'heads'], /--model-opt expects key=value, got 'heads'/],
+    ['alias contradicts --model-opt', ['train', '--model', 'gla', '--heads', '2', '--model-opt', 'heads=4'], /--heads 2 contradicts --model-opt heads=4/],
+    ['--heads on a diagonal model', ['train', '--model', 'paragru', '--heads', '2'], /model paragru: unknown option 'heads'; valid options: impl, iterations/],
+    ['bidirectional causal model', ['train', '--model', 'mamba', '--bidirectional'], /model mamba: is causal: bidirectional is not supported/],
+    ['unknown model for models', ['models', 'nope'], /unknown model 'nope'; valid models/],
+    ['bench --model-opt a model lacks', ['bench', '--models', 'gla,lstm', '--model-opt', 'shortConv=on'], /model lstm: unknown option 'shortConv'/],
   ];
   for (const [name, args, re] of mistakes) {
     test(`mistake: ${name} → one line, non-zero exit, nothing written`, () => {
       const out = join(tmp(), 'run');
       const argv = args[0] === 'train' ? [...args, ...(args.includes('--steps') ? [] : ['--steps', '5']), '--out', out] : args;
-      const r = cli(argv, { engine: args[0] !== 'frobnicate' && !args.includes('--backend') });
+      const r = cli(argv, { engine: args[0] !== 'frobnicate' && args[0] !== 'models' && !args.includes('--backend') });
       assertOneLineError(r, re);
       assert.equal(r.stdout, '');
       assert.ok(!existsSync(out), 'no run folder created');

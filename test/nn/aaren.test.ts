@@ -84,10 +84,10 @@ describe('Aaren layer', () => {
 
   test('as a SequenceModel cell: classification from the last valid output, streaming tagger', () => {
     const task = createTask('cycle-nav');
-    const model = new SequenceModel(modelConfigFor(task, { cell: 'aaren', hiddenSize: 8, heads: 2 }), { rng: new Rng(1) });
+    const model = new SequenceModel(modelConfigFor(task, { name: 'aaren', hiddenSize: 8, options: { heads: 2 } }), { rng: new Rng(1) });
     const ids = tensor(Int32Array.from({ length: 18 }, (_, i) => i % 3), [3, 6], { dtype: 'int32' });
     const logits = model.forward(ids, [6, 2, 4]);
     assert.deepEqual(logits.shape, [3, 5]);
-    assert.throws(() => new SequenceModel(modelConfigFor(task, { cell: 'aaren', hiddenSize: 8, bidirectional: true })), ArgumentError);
+    assert.throws(() => new SequenceModel(modelConfigFor(task, { name: 'aaren', hiddenSize: 8, bidirectional: true })), ArgumentError);
   });
 });

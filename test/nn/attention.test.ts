@@ -8,7 +8,7 @@ import { ArgumentError, ShapeError } from '../../src/errors.js';
 import { Attention, CausalAttention } from '../../src/nn/attention/index.js';
 import type { AttentionOptions } from '../../src/nn/attention/index.js';
 import type { StackState } from '../../src/nn/residual-stack.js';
-import { getCell } from '../../src/models/cells.js';
+import { getModel } from '../../src/models/registry.js';
 import { assertClose, assertGradcheck } from '../helpers.js';
 
 const f64 = 'float64' as const;
@@ -182,13 +182,14 @@ test('fla names and shapes; state shapes; typed errors on bad input; the attenti
   assert.throws(() => m.forward(x, { ...r.state, mask: narrow(r.state.mask, 2, 0, 2) }), ShapeError);
   assert.throws(() => mk({ heads: 4 }).forward(x, r.state), ShapeError); // cache of another head count
 
-  const cell = getCell('attention');
-  assert.match(cell.description, /KV-cache/);
-  assert.throws(() => cell.create({ inputSize: 3, hiddenSize: 8, bidirectional: true }), ArgumentError);
-  const a = cell.create({ inputSize: 3, hiddenSize: 8, numLayers: 2, heads: 2, rng: new Rng(1) });
+  const spec = getModel('attention');
+  assert.match(spec.description, /KV-cache/);
+  assert.equal(spec.bidirectional, false);
+  const sizes = { inputSize: 3, hiddenSize: 8, numLayers: 2, dropout: 0, bidirectional: false };
+  const a = spec.create({ ...sizes, rng: new Rng(1) }, { heads: 2 });
   assert.ok(a instanceof Attention);
   assert.equal((a as Attention).heads, 2);
-  const hybrid = getCell('deltanet+attention').create({ inputSize: 3, hiddenSize: 8, numLayers: 2, heads: 2, rng: new Rng(1), dtype: f64 });
+  const hybrid = getModel('deltanet+attention').create({ ...sizes, rng: new Rng(1), dtype: f64 }, { heads: 2 });
   const xs = randn([2, 5, 3], { rng: new Rng(10), dtype: f64 });
   const full = hybrid.forward(xs);
   const first = hybrid.forward(narrow(xs, 1, 0, 2));

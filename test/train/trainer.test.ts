@@ -7,7 +7,7 @@ import { trainConfig } from '../../src/train/config.js';
 import type { TrainConfig } from '../../src/train/config.js';
 import { decodeCheckpoint, encodeCheckpoint, readCheckpointMeta } from '../../src/train/checkpoint.js';
 import { SequenceModel, modelConfigFor } from '../../src/models/sequence-model.js';
-import { listCells } from '../../src/models/cells.js';
+import { listModels } from '../../src/models/registry.js';
 import { cycleNav } from '../../src/tasks/cycle.js';
 import { groupWords } from '../../src/tasks/groups.js';
 import { lorenz } from '../../src/tasks/lorenz.js';
@@ -15,7 +15,7 @@ import { parity } from '../../src/tasks/parity.js';
 import type { LengthRange, Task } from '../../src/tasks/types.js';
 import { tensor } from '../../src/ops/creation.js';
 import { narrow, squeeze } from '../../src/ops/movement.js';
-import { noGrad } from '../../src/autodiff/tape.js';
+import { noGrad } from '../../src/tensor/tape.js';
 import { dispose, tidy } from '../../src/tensor/scope.js';
 import { memory } from '../../src/tensor/memory.js';
 import { saveSafetensors, loadSafetensors } from '../../src/io/tensors.js';
@@ -49,7 +49,7 @@ function free(t: Trainer): void {
 class Crash extends Error {}
 
 describe('Trainer: determinism', () => {
-  for (const [task, model] of [[CYCLE, { hiddenSize: 8 }], [S3, { cell: 'gru', hiddenSize: 8 }], [LORENZ, { hiddenSize: 8 }]] as const) {
+  for (const [task, model] of [[CYCLE, { hiddenSize: 8 }], [S3, { name: 'gru', hiddenSize: 8 }], [LORENZ, { hiddenSize: 8 }]] as const) {
     test(`${task.name}: the same config twice gives the same losses and metrics`, () => {
       const cfg = tiny(task.name, { model: { ...model }, seed: 3 });
       const a = new Trainer(cfg, task);
@@ -97,11 +97,11 @@ describe('Trainer: exact resume', () => {
     },
     {
       name: 'tag, 2-layer GRU with dropout and weight decay', task: S3, k: 7,
-      cfg: tiny(S3.name, { model: { cell: 'gru', hiddenSize: 8, numLayers: 2, dropout: 0.25 }, steps: 11, logEvery: 4, evalEvery: 3, checkpointEvery: 7, weightDecay: 0.01, seed: 2 }),
+      cfg: tiny(S3.name, { model: { name: 'gru', hiddenSize: 8, numLayers: 2, dropout: 0.25 }, steps: 11, logEvery: 4, evalEvery: 3, checkpointEvery: 7, weightDecay: 0.01, seed: 2 }),
     },
     {
       name: 'tag, hybrid DeltaProduct (n_h 3, negative eigenvalues) + LSTM with dropout', task: S3, k: 4,
-      cfg: tiny(S3.name, { model: { cell: 'deltaproduct+lstm', hiddenSize: 8, numLayers: 2, dropout: 0.2, householder: 3, negEigval: true }, steps: 7, logEvery: 2, evalEvery: 3, checkpointEvery: 4, seed: 3 }),
+      cfg: tiny(S3.name, { model: { name: 'deltaproduct+lstm', hiddenSize: 8, numLayers: 2, dropout: 0.2, options: { householder: 3, allowNegEigval: true } }, steps: 7, logEvery: 2, evalEvery: 3, checkpointEvery: 4, seed: 3 }),
     },
   ];
   for (const c of cases) {
@@ -243,22 +243,32 @@ describe('SequenceModel', () => {
   test('bad configs are ArgumentErrors that name the problem', () => {
     const tag = modelConfigFor(S3, { hiddenSize: 8 });
     assert.throws(() => new SequenceModel({ ...tag, bidirectional: true }), (e: unknown) => e instanceof ArgumentError && /bidirectional/.test(e.message) && /per-step/.test(e.message));
-    assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { cell: 'transformer' })),
+    assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { name: 'transformer' })),
       (e: unknown) => e instanceof ArgumentError && /unknown model 'transformer'/.test(e.message) && /lstm/.test(e.message) && /gru/.test(e.message));
     assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { hiddenSize: 0 })), (e: unknown) => e instanceof ArgumentError && /hiddenSize/.test(e.message));
     assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { dropout: 1 })), (e: unknown) => e instanceof ArgumentError && /dropout/.test(e.message));
     assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { norm: 'batch' as 'layer' })), (e: unknown) => e instanceof ArgumentError && /norm/.test(e.message));
-    assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { cell: 'lstm', householder: 2 })), (e: unknown) => e instanceof ArgumentError && /householder applies to deltaproduct/.test(e.message));
-    assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { cell: 'gru', negEigval: true })), (e: unknown) => e instanceof ArgumentError && /negEigval/.test(e.message));
-    assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { cell: 'deltaproduct', householder: 0 })), (e: unknown) => e instanceof ArgumentError && /householder/.test(e.message));
-    assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { cell: 'lstm+nope' })), (e: unknown) => e instanceof ArgumentError && /unknown model 'nope'/.test(e.message));
+    assert.throws(() => modelConfigFor(CYCLE, { name: 'lstm', options: { householder: 2 } }), (e: unknown) => e instanceof ArgumentError && /model lstm: unknown option 'householder'; valid options: heads, impl/.test(e.message));
+    assert.throws(() => modelConfigFor(CYCLE, { name: 'gru', options: { allowNegEigval: true } }), (e: unknown) => e instanceof ArgumentError && /allowNegEigval/.test(e.message));
+    assert.throws(() => modelConfigFor(CYCLE, { name: 'deltaproduct', options: { householder: 0 } }), (e: unknown) => e instanceof ArgumentError && /householder' must be integer >= 1, got 0/.test(e.message));
+    assert.throws(() => modelConfigFor(CYCLE, { name: 'deltaproduct', options: { householder: 2.5 } }), (e: unknown) => e instanceof ArgumentError && /householder/.test(e.message));
+    assert.throws(() => modelConfigFor(CYCLE, { name: 'deltanet', options: { allowNegEigval: 1 } }), (e: unknown) => e instanceof ArgumentError && /allowNegEigval' must be true\|false/.test(e.message));
+    assert.throws(() => new SequenceModel({ ...modelConfigFor(CYCLE), options: { bogus: 1 } }), (e: unknown) => e instanceof ArgumentError && /unknown option 'bogus'/.test(e.message));
+    assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { name: 'lstm+nope' })), (e: unknown) => e instanceof ArgumentError && /unknown model 'nope'/.test(e.message));
+    // string values (from a command line) are parsed and stored typed
+    assert.deepEqual(modelConfigFor(CYCLE, { name: 'deltaproduct', options: { householder: '3', allowNegEigval: 'true' } }).options, { householder: 3, allowNegEigval: true });
     // shortConv reaches the layer: GLA gains q/k/v convs, DeltaNet loses them
     const keys = (o: Parameters<typeof modelConfigFor>[1]) => Object.keys(new SequenceModel(modelConfigFor(CYCLE, { hiddenSize: 8, ...o })).stateDict());
-    assert.ok(keys({ cell: 'gla', shortConv: true }).includes('rnn.layers.0.attn.q_conv1d.weight'));
-    assert.ok(!keys({ cell: 'gla' }).some((k) => k.includes('conv1d')));
-    assert.ok(!keys({ cell: 'deltanet', shortConv: false }).some((k) => k.includes('conv1d')));
-    assert.ok(keys({ cell: 'deltanet' }).includes('rnn.layers.0.attn.k_conv1d.weight'));
-    assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { cell: 'mamba2+lstm', bidirectional: true })), (e: unknown) => e instanceof ArgumentError && /bidirectional/.test(e.message));
+    assert.ok(keys({ name: 'gla', options: { shortConv: true } }).includes('rnn.layers.0.attn.q_conv1d.weight'));
+    assert.ok(!keys({ name: 'gla' }).some((k) => k.includes('conv1d')));
+    assert.ok(!keys({ name: 'deltanet', options: { shortConv: false } }).some((k) => k.includes('conv1d')));
+    assert.ok(keys({ name: 'deltanet' }).includes('rnn.layers.0.attn.k_conv1d.weight'));
+    // a hybrid hands each part the options it has: heads to both, householder to deltaproduct only
+    const h = new SequenceModel(modelConfigFor(CYCLE, { name: 'deltaproduct+lstm', hiddenSize: 8, numLayers: 2, options: { heads: 2, householder: 3 } }));
+    assert.deepEqual(h.stateDict()['rnn.layers.0.layers.0.attn.b_proj.weight']!.shape, [2 * 3, 8]);
+    assert.equal(((h.rnn as unknown as { layers: { list: { heads: number }[] } }).layers.list[1]!).heads, 2);
+    h.dispose();
+    assert.throws(() => new SequenceModel(modelConfigFor(CYCLE, { name: 'mamba2+lstm', bidirectional: true })), (e: unknown) => e instanceof ArgumentError && /bidirectional/.test(e.message));
     // the trainer builds its model from the config, so it rejects the same way
     assert.throws(() => new Trainer(tiny(S3.name, { model: { hiddenSize: 8, bidirectional: true } }), S3), ArgumentError);
     // a per-sequence head may be bidirectional
@@ -275,9 +285,9 @@ describe('SequenceModel', () => {
     m.dispose();
   });
 
-  for (const cell of [...listCells().map((c) => c.name), 'gated-deltanet+lstm', 'mamba2+gru+mlstm', 'deltanet+attention']) {
+  for (const cell of [...listModels().map((c) => c.name), 'gated-deltanet+lstm', 'mamba2+gru+mlstm', 'deltanet+attention']) {
     test(`${cell}: streaming step() over a sequence equals forward() per step (tag task, 2 layers)`, () => {
-      const model = new SequenceModel(modelConfigFor(S3, { cell, hiddenSize: 8, numLayers: 2, dropout: 0.2 }), { rng: new Rng(5) }).eval();
+      const model = new SequenceModel(modelConfigFor(S3, { name: cell, hiddenSize: 8, numLayers: 2, dropout: 0.2 }), { rng: new Rng(5) }).eval();
       const B = 2, T = 6;
       const ids = Array.from({ length: B * T }, (_, i) => (i * 7 + 3) % 6);
       noGrad(() => tidy(() => {

@@ -1,19 +1,9 @@
+import { CELL_SHAPE } from '../types.js';
 import type { CellBackwardArgs, CellKind, CellStepArgs } from '../types.js';
 import { arr } from './buffer.js';
 
 const sig = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 const logSig = (x: number): number => Math.min(x, 0) - Math.log1p(Math.exp(-Math.abs(x)));
-
-/** Gates per cell and cell states per cell (S), and the cache width in units of H. */
-export const CELL_SHAPE: Record<CellKind, { gates: number; states: number; cache: number }> = {
-  rnnTanh: { gates: 1, states: 0, cache: 1 },
-  rnnRelu: { gates: 1, states: 0, cache: 1 },
-  leakyTanh: { gates: 1, states: 0, cache: 1 },
-  leakyRelu: { gates: 1, states: 0, cache: 1 },
-  lstm: { gates: 4, states: 1, cache: 4 },
-  gru: { gates: 3, states: 0, cache: 4 },
-  slstm: { gates: 4, states: 3, cache: 5 },
-};
 
 /**
  * Reference pointwise step of every cell (the definition the wasm kernels match). Per element:

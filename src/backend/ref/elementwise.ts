@@ -1,6 +1,7 @@
 import type { BinaryOp, Strided, UnaryOp } from '../types.js';
 import type { TypedArray } from '../../tensor/dtype.js';
-import { SELU_ALPHA, SELU_SCALE, erf, gelu, geluGrad, sigmoid, softplus } from './math.js';
+import { SELU_ALPHA, SELU_SCALE } from '../types.js';
+import { erf, gelu, geluGrad, sigmoid, softplus } from './math.js';
 import { arr } from './buffer.js';
 import { stridedLoop } from './strided.js';
 

@@ -44,9 +44,6 @@ export function softplus(x: number): number {
   return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 }
 
-/** SELU constants (Klambauer et al. 2017), as in PyTorch. */
-export const SELU_ALPHA = 1.6732632423543772;
-export const SELU_SCALE = 1.0507009873554805;
 
 const INV_SQRT2 = 0.7071067811865476;
 const INV_SQRT_2PI = 0.3989422804014327;

@@ -17,8 +17,9 @@ export interface WasmInfo {
   shared: boolean;
   /** Why threads are off, when they are. */
   note: string | null;
-  /** Bytes of wasm memory reserved by tensors so far, and in use now. */
+  /** Bytes of wasm memory reserved by tensors so far. */
   reservedBytes: number;
+  /** Bytes of wasm memory in use by tensors now. */
   inUseBytes: number;
 }
 

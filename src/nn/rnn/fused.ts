@@ -2,7 +2,7 @@ import type { Backend, Buffer, CellKind } from '../../backend/types.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { customGrad } from '../../autodiff/grad.js';
 import { empty } from '../../ops/util.js';
-import { CELL_SHAPE } from '../../backend/ref/cells.js';
+import { CELL_SHAPE } from '../../backend/types.js';
 
 /** Inputs of one layer-direction's whole-sequence pass. */
 export interface SequenceInputs {

@@ -3,8 +3,8 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { add, exp, logSigmoid, maximum, mul, relu, sigmoid, sub, tanh, div, where } from '../../ops/elementwise.js';
 import { linear } from '../../ops/linalg.js';
 import { narrow, reshape, split, stack, unsqueeze } from '../../ops/movement.js';
-import { noGrad } from '../../autodiff/tape.js';
-import { CELL_SHAPE } from '../../backend/ref/cells.js';
+import { noGrad } from '../../tensor/tape.js';
+import { CELL_SHAPE } from '../../backend/types.js';
 import type { SequenceInputs, SequenceOutputs } from './fused.js';
 
 /** Weights of one layer-direction as the step functions see them. */

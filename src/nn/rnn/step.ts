@@ -1,7 +1,7 @@
 import type { Buffer, CellKind } from '../../backend/types.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { empty } from '../../ops/util.js';
-import { CELL_SHAPE } from '../../backend/ref/cells.js';
+import { CELL_SHAPE } from '../../backend/types.js';
 import type { CellWeights } from './naive.js';
 
 /**

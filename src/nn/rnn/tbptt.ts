@@ -1,7 +1,7 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { narrow } from '../../ops/movement.js';
 import { clone } from '../../ops/movement.js';
-import { noGrad } from '../../autodiff/tape.js';
+import { noGrad } from '../../tensor/tape.js';
 import { ArgumentError } from '../../errors.js';
 import type { RecurrentLayer, RecurrentState } from './layer.js';
 

@@ -1,5 +1,6 @@
-import type { Tensor } from '../tensor/tensor.js';
-import { setTapeClaimHook } from '../tensor/memory.js';
+import type { Tensor } from './tensor.js';
+import { setTapeClaimHook } from './memory.js';
+import type { Owned } from './memory.js';
 
 /**
  * Backward function of one recorded op: given the cotangents of its outputs (null where an
@@ -7,14 +8,22 @@ import { setTapeClaimHook } from '../tensor/memory.js';
  */
 export type BackwardFn = (dys: (Tensor | null)[]) => (Tensor | null)[];
 
-/** One recorded op application. */
+/** Attributes an op passes to its gradient rule (axes, constants). */
+export type Attrs = Record<string, any>;
+
+/**
+ * One recorded op application. An op from the gradient-rule table records its name and `attrs`
+ * (the rule is looked up only when the tape runs backward, in autodiff/grad.ts); a fused op with
+ * a hand-written backward (`customGrad`) records that function as `backward` instead.
+ */
 export interface TapeNode {
   op: string;
   inputs: Tensor[];
   outputs: Tensor[];
   /** Extra tensors the backward needs (kept alive with the tape). */
   saved: Tensor[];
-  backward: BackwardFn;
+  attrs: Attrs;
+  backward: BackwardFn | null;
 }
 
 /**
@@ -28,7 +37,7 @@ export class Tape {
   /** Ids of tensors referenced by nodes (they must outlive the forward pass). */
   private readonly held = new Set<number>();
   /** Tensors whose disposal was deferred to the end of the tape. */
-  readonly deferred: Tensor[] = [];
+  readonly deferred: Owned[] = [];
 
   watch(t: Tensor): void {
     this.tracked.add(t.id);
@@ -46,7 +55,7 @@ export class Tape {
     for (const t of node.saved) this.held.add(t.id);
   }
 
-  holds(t: Tensor): boolean {
+  holds(t: Owned): boolean {
     return this.held.has(t.id);
   }
 }
@@ -100,12 +109,26 @@ export function isRecording(): boolean {
  * differentiable op after computing its outputs. Returns whether it was recorded.
  */
 export function recordOp(op: string, inputs: Tensor[], outputs: Tensor[], backward: BackwardFn, saved: Tensor[] = []): boolean {
+  return push({ op, inputs, outputs, saved, attrs: {}, backward });
+}
+
+/**
+ * @internal Records a single-output op whose gradient rule is `gradRules[op]` (autodiff/rules.ts;
+ * resolved when the tape runs backward, so ops never import the rules). `saved` lists tensors
+ * created only for the backward (freed at once when nothing records). Returns `output`.
+ */
+export function record(op: string, inputs: Tensor[], output: Tensor, attrs: Attrs = {}, saved: Tensor[] = []): Tensor {
+  push({ op, inputs, outputs: [output], saved, attrs, backward: null });
+  return output;
+}
+
+function push(node: TapeNode): boolean {
   const tape = activeTape();
-  if (!tape || !inputs.some((t) => tape.isTracked(t))) {
+  if (!tape || !node.inputs.some((t) => tape.isTracked(t))) {
     // Nothing will call backward, so tensors kept only for it are freed now.
-    for (const t of saved) t.dispose();
+    for (const t of node.saved) t.dispose();
     return false;
   }
-  tape.record({ op, inputs, outputs, saved, backward });
+  tape.record(node);
   return true;
 }
