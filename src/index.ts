@@ -11,14 +11,17 @@ export type { NestedArray } from './tensor/tensor.js';
 export type { DType, TypedArray, HostArray } from './tensor/dtype.js';
 export { tidy, dispose } from './tensor/scope.js';
 export { keep, memory } from './tensor/memory.js';
-export type { MemoryInfo } from './tensor/memory.js';
+export type { MemoryInfo, Owned } from './tensor/memory.js';
 export { Rng, seed } from './tensor/rng.js';
 
 import { initDefaultBackend } from './backend/default.js';
 
 // Backends
 export { setBackend, getBackend, listBackends, registerBackend } from './backend/registry.js';
-export type { Backend } from './backend/types.js';
+export type {
+  Backend, Buffer, UnaryOp, BinaryOp, ReduceOp, Strided, MatmulArgs, NormArgs, Conv1dArgs, AdamArgs,
+  CellKind, CellStepArgs, CellBackwardArgs, LinearScanArgs, Block2ScanArgs, DeltaRuleArgs, GLAArgs,
+} from './backend/types.js';
 export { initWasm, setThreads, wasmInfo } from './backend/wasm/index.js';
 export type { InitWasmOptions, WasmInfo } from './backend/wasm/index.js';
 
@@ -57,6 +60,7 @@ export { loadSafetensors, saveSafetensors, readSafetensorsMetadata } from './io/
 export { loadReferenceLayers } from './io/reference-keys.js';
 export type { ReferenceLoadReport } from './io/reference-keys.js';
 export { parseSafetensors, serializeSafetensors } from './io/safetensors.js';
+export type { SafetensorsContents } from './io/safetensors.js';
 
 // Tasks, sequence models and the training loop (what the CLI runs)
 export * as tasks from './tasks/index.js';

@@ -1,6 +1,8 @@
 /**
  * Node-only file adapters (import from 'recurrent/node'). The core package stays browser-safe;
  * only this module touches the file system.
+ *
+ * @module recurrent/node
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

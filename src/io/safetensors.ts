@@ -20,7 +20,9 @@ export const MAX_HEADER_BYTES = 100_000_000;
 
 /** Tensors and string metadata held by one safetensors file. */
 export interface SafetensorsContents {
+  /** Host arrays by tensor name. */
   tensors: Record<string, HostArray>;
+  /** The header's `__metadata__` strings (empty when absent). */
   metadata: Record<string, string>;
 }
 

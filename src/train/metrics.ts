@@ -24,8 +24,9 @@ export interface Metrics {
   accuracy?: number;
   /** tag: fraction of sequences with every labelled step right. */
   seqAccuracy?: number;
-  /** tag/classify: exp(loss) and loss / ln 2. */
+  /** tag/classify: exp(loss). */
   perplexity?: number;
+  /** tag/classify: loss / ln 2 (bits per token). */
   bitsPerChar?: number;
   /** regress: mean squared error (equals loss). */
   mse?: number;
