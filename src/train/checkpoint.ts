@@ -10,13 +10,46 @@ const KEY = 'recurrent.checkpoint';
 
 /** The JSON part of a training checkpoint (stored in the safetensors metadata). */
 export interface CheckpointMeta {
+  /** Format version. */
   version: 1;
+  /** The run's configuration. */
   config: TrainConfig;
+  /** The model's full configuration; a resume checks it against the task's. */
   modelConfig: ModelConfig;
+  /** Steps done. */
   step: number;
-  optimizer: { kind: string; step: number; hyper: Record<string, number | boolean> };
-  rng: { model: number[]; data: number[] };
-  counters: { lossSum: number | null; lossCount: number; best: number | null; badEvals: number; stoppedEarly: boolean; tokens: number };
+  /** The optimizer's state apart from its tensors (those are stored as `optim.*`). */
+  optimizer: {
+    /** Algorithm name. */
+    kind: string;
+    /** The optimizer's step count. */
+    step: number;
+    /** Its hyperparameters. */
+    hyper: Record<string, number | boolean>;
+  };
+  /** States of the random streams. */
+  rng: {
+    /** The model's stream (initialisation, dropout). */
+    model: number[];
+    /** The training-data stream. */
+    data: number[];
+  };
+  /** The trainer's running counters. */
+  counters: {
+    /** Loss summed since the last record (null: NaN, which JSON cannot hold). */
+    lossSum: number | null;
+    /** Steps summed in `lossSum`. */
+    lossCount: number;
+    /** Best train-length evaluation loss so far (null: none yet, as JSON writes Infinity). */
+    best: number | null;
+    /** Evaluations since the best one (early stopping). */
+    badEvals: number;
+    /** Whether early stopping ended the run. */
+    stoppedEarly: boolean;
+    /** Input steps trained on. */
+    tokens: number;
+  };
+  /** Loss records and evaluations so far. */
   history: History;
   /** The task's token names (so a language model can be sampled without its text file). */
   tokens?: string[];
@@ -53,7 +86,12 @@ export function readCheckpointMeta(bytes: Uint8Array): CheckpointMeta {
 }
 
 /** Decodes and validates a checkpoint. */
-export function decodeCheckpoint(bytes: Uint8Array): { meta: CheckpointMeta; tensors: Record<string, Tensor> } {
+export function decodeCheckpoint(bytes: Uint8Array): {
+  /** The checkpoint's metadata. */
+  meta: CheckpointMeta;
+  /** Its tensors: `model.*` (the state dict) and `optim.*` (optimizer slots). */
+  tensors: Record<string, Tensor>;
+} {
   const meta = readCheckpointMeta(bytes);
   return { meta, tensors: loadSafetensors(bytes) };
 }

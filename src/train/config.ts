@@ -7,19 +7,25 @@ import { checkModelOptions } from '../models/registry.js';
 export interface TrainConfig {
   /** Task registry name and its options. */
   task: string;
+  /** Options of the task (see `TaskSpec.options`). */
   taskOptions: Record<string, string | number | boolean>;
   /** Model options (cell, sizes); the rest follows from the task. */
   model: ModelOptions;
+  /** Optimisation steps. */
   steps: number;
+  /** Sequences per training batch. */
   batchSize: number;
   /** Peak learning rate of AdamW. */
   lr: number;
+  /** AdamW's decoupled weight decay. */
   weightDecay: number;
   /** Global gradient-norm clip (0 = off). */
   clip: number;
   /** Linear warmup steps, then the schedule. */
   warmup: number;
+  /** After warmup: cosine decay to a tenth of `lr`, or constant. */
   schedule: 'cosine' | 'constant';
+  /** Seed of every random stream (model init, training data, evaluation sets). */
   seed: number;
   /** Steps between averaged loss records. */
   logEvery: number;

@@ -19,30 +19,73 @@ import type { CheckpointMeta } from './checkpoint.js';
 import type { EvalRecord, History, StepRecord } from './history.js';
 
 /** Metrics at one sequence length (the length-extrapolation curve). */
-export type CurvePoint = Metrics & { length: number };
+export type CurvePoint = Metrics & {
+  /** The sequence length evaluated. */
+  length: number;
+};
 
 /** What `Trainer.run` reports at the end; deterministic for a given config (no timings). */
 export interface TrainResult {
+  /** Task name. */
   task: string;
+  /** Model name (`ModelConfig.name`). */
   model: string;
+  /** The run's seed. */
   seed: number;
+  /** Steps done. */
   steps: number;
+  /** Number of trainable scalars. */
   parameters: number;
+  /** True when `patience` ended the run before `steps`. */
   stoppedEarly: boolean;
+  /** Final metrics on the training length range. */
   train: Metrics;
+  /** Final metrics on the test length range. */
   test: Metrics;
+  /** Metrics per length, from the training range to the end of the test range. */
   curve: CurvePoint[];
 }
 
 /** Progress notifications of `Trainer.run`. */
 export type TrainEvent =
-  | { event: 'step'; step: number; steps: number; loss: number; lr: number; tokensPerSec: number; elapsedSec: number }
-  | { event: 'eval'; step: number; train: Metrics; test: Metrics }
-  | { event: 'checkpoint'; step: number };
+  | {
+    /** A loss record was logged (every `logEvery` steps). */
+    event: 'step';
+    /** Steps done. */
+    step: number;
+    /** Steps the run is configured for. */
+    steps: number;
+    /** Mean training loss since the previous record. */
+    loss: number;
+    /** Learning rate of the next step. */
+    lr: number;
+    /** Training throughput so far (input steps per second). */
+    tokensPerSec: number;
+    /** Seconds spent in training steps so far (this process). */
+    elapsedSec: number;
+  }
+  | {
+    /** An evaluation finished. */
+    event: 'eval';
+    /** Steps done. */
+    step: number;
+    /** Metrics on the training length range. */
+    train: Metrics;
+    /** Metrics on the test length range. */
+    test: Metrics;
+  }
+  | {
+    /** A checkpoint was handed to `onCheckpoint`. */
+    event: 'checkpoint';
+    /** Steps done. */
+    step: number;
+  };
 
 /** Callbacks of `Trainer.run`; `checkpoint` receives the encoded bytes to store. */
 export interface TrainHooks {
+  /** Called on every progress event. */
   onEvent?(e: TrainEvent): void;
+  /** Called with the encoded checkpoint (safetensors bytes) to store, and the step it was taken at. */
   onCheckpoint?(bytes: Uint8Array, step: number): void;
 }
 
@@ -57,12 +100,17 @@ const EVAL_TOKENS = 8192;
  * stream's state, so a resumed run reproduces the uninterrupted one exactly.
  */
 export class Trainer {
+  /** The model being trained. */
   readonly model: SequenceModel;
+  /** The model's full configuration (the options completed from the task). */
   readonly modelConfig: ModelConfig;
+  /** The AdamW optimizer over the model's parameters. */
   readonly optimizer: AdamW;
   /** Steps done. */
   step = 0;
+  /** Loss records and evaluations so far (including those before a resume). */
   readonly history: History = { steps: [], evals: [] };
+  /** Set when `patience` evaluations passed without a better train-length loss. */
   stoppedEarly = false;
   private readonly modelRng: Rng;
   private readonly dataRng: Rng;
@@ -76,6 +124,11 @@ export class Trainer {
   private readonly lossAndGrads: (p: Record<string, Tensor>) => { value: Tensor; grads: Record<string, Tensor> };
   private currentBatch: ReturnType<typeof collate> | null = null;
 
+  /**
+   * @param config The run's configuration (see `trainConfig`).
+   * @param task The task to train on.
+   * @param resume Checkpoint contents to continue from (see `Trainer.fromCheckpoint`).
+   */
   constructor(readonly config: TrainConfig, readonly task: Task, resume?: { meta: CheckpointMeta; tensors: Record<string, Tensor> }) {
     const root = new Rng(config.seed);
     this.modelRng = root.split();
