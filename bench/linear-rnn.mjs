@@ -26,7 +26,7 @@ const LAYERS = {
   gla: (impl) => new rc.nn.GLA({ inputSize: 64, hiddenSize: 64, heads: 2, impl, rng: new rc.Rng(1) }),
   mamba2: (impl) => new rc.nn.Mamba2({ inputSize: 64, hiddenSize: 64, impl, rng: new rc.Rng(1) }),
   mlstm: (impl) => new rc.nn.MLSTM({ inputSize: 64, hiddenSize: 64, heads: 2, impl, rng: new rc.Rng(1) }),
-  mamba: (impl) => new rc.nn.Mamba({ inputSize: 64, hiddenSize: 64, impl: impl === 'recurrent' ? 'sequential' : 'fused', rng: new rc.Rng(1) }),
+  mamba: (impl) => new rc.nn.Mamba({ inputSize: 64, hiddenSize: 64, impl: impl === 'recurrent' ? 'recurrent' : 'fused', rng: new rc.Rng(1) }),
 };
 const FORMS = { mlstm: ['chunk', 'parallel', 'recurrent'], mamba: ['fused', 'recurrent'] };
 const formsOf = (layer) => FORMS[layer] ?? ['fused', 'chunk', 'recurrent'];

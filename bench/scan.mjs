@@ -68,7 +68,7 @@ function trainStep(module, x, fwd) {
 for (const T of Ts) {
   if (only.includes('linear')) {
     const a = rc.mul(rc.rand([T, 512], { rng }), 0.99), b = rc.randn([T, 512], { rng });
-    for (const impl of ['fused', 'associative', 'chunked', 'sequential']) {
+    for (const impl of ['fused', 'associative', 'chunked', 'recurrent']) {
       const f = rc.valueAndGrad(([aa, bb]) => rc.mean(rc.square(rc.scan.linearRecurrence(aa, bb, { impl, chunk: 64 }))));
       bench('linear [T, 512]', impl, T, () => { const { value, grads } = f([a, b]); rc.dispose([value, grads]); });
     }
@@ -76,7 +76,7 @@ for (const T of Ts) {
   }
   if (only.includes('paragru')) {
     const x = rc.randn([4, T, 16], { rng });
-    for (const impl of ['newton', 'sequential']) {
+    for (const impl of ['newton', 'recurrent']) {
       const m = new rc.nn.ParaGRU({ inputSize: 16, hiddenSize: 64, impl, rng: new rc.Rng(1) });
       bench('ParaGRU H=64 B=4', impl, T, trainStep(m, x, (v) => m.forward(v).output));
     }
@@ -85,7 +85,7 @@ for (const T of Ts) {
   for (const kind of ['lru', 's4d']) {
     if (!only.includes(kind)) continue;
     const x = rc.randn([4, T, 64], { rng });
-    for (const impl of kind === 'lru' ? ['fused', 'scan', 'conv', 'sequential'] : ['conv', 'fused', 'scan']) {
+    for (const impl of kind === 'lru' ? ['fused', 'scan', 'conv', 'recurrent'] : ['conv', 'fused', 'scan']) {
       const m = new rc.nn.SSM({ kind, inputSize: 64, hiddenSize: 64, stateSize: 32, impl, rng: new rc.Rng(1) });
       bench(`${kind.toUpperCase()} H=64 N=32 B=4`, impl, T, trainStep(m, x, (v) => m.forward(v).output));
     }

@@ -3,7 +3,7 @@ import { tensor } from '../ops/creation.js';
 import { Rng } from '../tensor/rng.js';
 import { dispose, tidy } from '../tensor/scope.js';
 import { keep } from '../tensor/memory.js';
-import type { LayerState as RecurrentState } from '../nn/sequence-layer.js';
+import type { LayerState } from '../nn/sequence-layer.js';
 import { flagHelp, intFlag, numFlag, parseFlags } from './args.js';
 import type { FlagSpec } from './args.js';
 import { ENGINE_FLAGS, setupEngine } from './common.js';
@@ -44,7 +44,7 @@ export function generateCommand(argv: string[]): number {
   const bad = prompt.find((ch) => !index.has(ch));
   if (bad !== undefined) throw new UsageError(`--prompt contains '${bad}', which is not in the model's vocabulary`);
   const model = run.model.eval();
-  let state: RecurrentState | null = null;
+  let state: LayerState | null = null;
   let logits: Float32Array | Float64Array = new Float32Array(0);
   const feed = (id: number): void => {
     noGrad(() => tidy(() => {
@@ -53,7 +53,7 @@ export function generateCommand(argv: string[]): number {
       for (const t of Object.values(r.state)) keep(t);
       state = r.state;
       // the new state may reuse tensors of the old one
-      if (old) dispose(Object.values(old as RecurrentState).filter((t) => !Object.values(r.state).includes(t)));
+      if (old) dispose(Object.values(old as LayerState).filter((t) => !Object.values(r.state).includes(t)));
       logits = r.output.data() as Float32Array;
     }));
   };

@@ -76,15 +76,15 @@ const attnHeads = heads('heads per layer; hiddenSize must divide by it');
 const chunk: OptionSpec = { type: 'int', default: 16, min: 1, help: "tokens per chunk of impl 'chunk'" };
 const classic = {
   heads: heads('block-diagonal recurrent matrix with this many heads (FlashRNN); 1 = dense'),
-  impl: { type: 'choice', default: 'fused', choices: ['fused', 'naive'], help: 'fused: whole-sequence kernels with a hand-written backward; naive: the step op by op through the tape (the spec)' },
+  impl: { type: 'choice', default: 'fused', choices: ['fused', 'recurrent'], help: 'fused: whole-sequence kernels with a hand-written backward; recurrent: the step op by op through the tape (the spec)' },
 } as const satisfies OptionSpecs;
 const para = {
-  impl: { type: 'choice', default: 'newton', choices: ['newton', 'sequential'], help: 'newton: parallel in time by Newton iterations; sequential: the step through the tape (the spec)' },
+  impl: { type: 'choice', default: 'newton', choices: ['newton', 'recurrent'], help: 'newton: parallel in time by Newton iterations; recurrent: the step through the tape (the spec)' },
   iterations: { type: 'int', default: 3, min: 1, help: 'Newton iterations per forward' },
 } as const satisfies OptionSpecs;
 const ssmImpl = <const C extends readonly string[]>(fallback: C[number], choices: C) => ({
   type: 'choice', default: fallback, choices,
-  help: 'conv: FFT convolution; scan: associative scan; fused: the linear-recurrence kernel; sequential: the loop (the spec)',
+  help: 'conv: FFT convolution; scan: associative scan; fused: the linear-recurrence kernel; recurrent: the loop (the spec)',
 }) as const;
 const delta = {
   heads: attnHeads,
@@ -113,19 +113,19 @@ const SPECS: ModelSpec[] = [
     create: (s, o) => new ParaLSTM({ ...stack(s), ...o }) }),
   model({
     name: 's4d', description: 'S4D / diagonal linear RNN: complex diagonal state-space blocks, trained as an FFT convolution',
-    options: { stateSize: { type: 'int', default: 32, min: 1, help: 'complex modes per channel' }, impl: ssmImpl('conv', ['conv', 'fused', 'scan', 'sequential']) },
+    options: { stateSize: { type: 'int', default: 32, min: 1, help: 'complex modes per channel' }, impl: ssmImpl('conv', ['conv', 'fused', 'scan', 'recurrent']) },
     create: (s, o) => new SSM({ ...stack(s), kind: 's4d', ...o }),
   }),
   model({
     name: 'lru', description: 'LRU (linear recurrent unit): stable complex diagonal recurrence, trained by a parallel scan',
-    options: { stateSize: { type: 'int', default: 32, min: 1, help: 'complex modes in total' }, impl: ssmImpl('scan', ['conv', 'fused', 'scan', 'sequential']) },
+    options: { stateSize: { type: 'int', default: 32, min: 1, help: 'complex modes in total' }, impl: ssmImpl('scan', ['conv', 'fused', 'scan', 'recurrent']) },
     create: (s, o) => new SSM({ ...stack(s), kind: 'lru', ...o }),
   }),
   model({
     name: 'lssl', description: 'LSSL: dense HiPPO-LegT state-space blocks (bilinear), learned step, trained as an FFT convolution',
     options: {
       stateSize: { type: 'int', default: 32, min: 1, help: 'state size N of the HiPPO-LegT matrix per channel' },
-      impl: ssmImpl('conv', ['conv', 'sequential']),
+      impl: ssmImpl('conv', ['conv', 'recurrent']),
       discretization: { type: 'choice', default: 'bilinear', choices: ['bilinear', 'zoh'], help: 'how A and B are discretised with the learned step' },
       learnA: { type: 'boolean', default: false, help: 'train A and B (default: fixed HiPPO matrices)' },
     },
@@ -137,7 +137,7 @@ const SPECS: ModelSpec[] = [
       stateSize: { type: 'int', default: 16, min: 1, help: 'd_state' },
       convSize: { type: 'int', default: 4, min: 1, help: 'd_conv: width of the causal depthwise convolution' },
       expand: { type: 'int', default: 2, min: 1, help: 'd_inner = expand * d_model' },
-      impl: { type: 'choice', default: 'fused', choices: ['fused', 'scan', 'sequential'], help: 'fused: the linear-recurrence kernel; scan: associative scan; sequential: the loop (the spec)' },
+      impl: { type: 'choice', default: 'fused', choices: ['fused', 'scan', 'recurrent'], help: 'fused: the linear-recurrence kernel; scan: associative scan; recurrent: the loop (the spec)' },
     },
     create: (s, o) => new Mamba({ ...stack(s), ...o }),
   }),
@@ -192,7 +192,7 @@ const SPECS: ModelSpec[] = [
     name: 'aaren', description: 'Aaren: attention as an RNN (learned query per head, parallel prefix scan, O(1) streaming)',
     options: {
       heads: attnHeads,
-      impl: { type: 'choice', default: 'parallel', choices: ['parallel', 'sequential'], help: 'parallel: prefix scan; sequential: the recurrence (the spec)' },
+      impl: { type: 'choice', default: 'parallel', choices: ['parallel', 'recurrent'], help: 'parallel: prefix scan; recurrent: the recurrence (the spec)' },
     },
     create: (s, o) => new Aaren({ ...stack(s), ...o }),
   }),

@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor/tensor.js';
  * The inputs of a fused recurrence op (null = an absent optional input), checked: each a live
  * tensor, the first a float, all of one dtype and backend. Returns the present ones in order.
  */
-export function fusedInputs(op: string, named: readonly [string, Tensor | null][]): Tensor[] {
+export function fusedInputs(op: string, named: readonly (readonly [string, Tensor | null])[]): Tensor[] {
   for (const [name, t] of named) if (t !== null) checkTensor(op, name, t);
   const inputs = named.map(([, t]) => t).filter((t): t is Tensor => t !== null);
   checkFloat(op, named[0]![0], inputs[0]!);

@@ -1,15 +1,16 @@
-import { ShapeError, fmtShape } from '../errors.js';
+import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { where } from '../ops/elementwise.js';
 import { narrow, squeeze, stack, transpose, unsqueeze } from '../ops/movement.js';
 import { dropout } from '../ops/random.js';
 import { Module } from './module.js';
 import { ModuleList } from './module-list.js';
 import { Linear } from './layers.js';
-import { checkLengths, dropoutRate, lastValid, lengthMask, positiveInt } from './sequence-util.js';
+import { checkLengths, dropoutRate, dtypeOpt, lastValid, lengthMask, positiveInt } from './sequence-util.js';
 import { globalGenerator } from '../tensor/rng.js';
 import type { Rng } from '../tensor/rng.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { LayerState } from './sequence-layer.js';
 
 /** Options every residual stack takes. */
 export interface StackOptions {
@@ -23,8 +24,6 @@ export interface StackOptions {
   dtype?: DType;
 }
 
-/** A stack's state: each layer's last output h [L, B, d] plus its block states, each [L, B, ...]. */
-export type StackState = { h: Tensor } & Record<string, Tensor>;
 
 /** What one block returns: the new residual stream [T, B, d] and its carried state (each [B, ...]). */
 export interface BlockResult {
@@ -55,9 +54,21 @@ export abstract class ResidualStack<B extends Module> extends Module {
     this.numLayers = positiveInt(op, 'numLayers', opts.numLayers ?? 1);
     this.dropoutP = dropoutRate(op, opts.dropout);
     this.rng = opts.rng ?? globalGenerator();
-    const o = { rng: this.rng, ...(opts.dtype ? { dtype: opts.dtype } : {}) };
+    const o = { rng: this.rng, ...dtypeOpt(opts.dtype) };
     this.inProj = this.inputSize !== this.hiddenSize ? this.registerModule('in_proj', new Linear(this.inputSize, this.hiddenSize, o)) : null;
     this.layers = this.registerModule('layers', new ModuleList(Array.from({ length: this.numLayers }, () => makeBlock(this.rng))));
+  }
+
+  /**
+   * The checks every stack constructor runs before it builds blocks: the model width d and the
+   * head count, which d must divide when `divides` (stacks whose heads split other widths pass
+   * false and check those). Static, so a subclass can call it before `super`.
+   */
+  protected static widths(op: string, opts: { hiddenSize: number; heads?: number | undefined }, divides = true): { d: number; heads: number } {
+    const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
+    const heads = positiveInt(op, 'heads', opts.heads ?? 1);
+    if (divides && d % heads !== 0) throw new ArgumentError(op, `hiddenSize ${d} must be divisible by heads ${heads}`);
+    return { d, heads };
   }
 
   /**
@@ -68,18 +79,18 @@ export abstract class ResidualStack<B extends Module> extends Module {
     stepping: boolean, lengths: readonly number[] | null): BlockResult;
 
   /** Runs x [B, T, inputSize] → output [B, T, d], continuing from `state` when given. */
-  forward(x: Tensor, state?: StackState | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: StackState } {
+  forward(x: Tensor, state?: LayerState | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: LayerState } {
     return this.run(x, state ?? null, opts.lengths ?? null, false);
   }
 
   /** One streaming step: x [B, inputSize] → output [B, d]. */
-  step(x: Tensor, state?: StackState | null): { output: Tensor; state: StackState } {
+  step(x: Tensor, state?: LayerState | null): { output: Tensor; state: LayerState } {
     if (x.rank !== 2 || x.shape[1] !== this.inputSize) throw new ShapeError(`${this.opName}.step`, `x must be [batch, ${this.inputSize}], got ${fmtShape(x.shape)}`);
     const r = this.run(unsqueeze(x, 1), state ?? null, null, true);
     return { output: squeeze(r.output, 1), state: r.state };
   }
 
-  private run(x: Tensor, state: StackState | null, lengthList: readonly number[] | null, stepping: boolean): { output: Tensor; state: StackState } {
+  private run(x: Tensor, state: LayerState | null, lengthList: readonly number[] | null, stepping: boolean): { output: Tensor; state: LayerState } {
     const op = this.opName;
     if (x.rank !== 3 || x.shape[2] !== this.inputSize) throw new ShapeError(op, `x must be [batch, time, ${this.inputSize}], got ${fmtShape(x.shape)}`);
     const [B, T] = x.shape as [number, number];
@@ -98,14 +109,14 @@ export abstract class ResidualStack<B extends Module> extends Module {
     let out = transpose(seq, 0, 1);
     // where, not a product: padding is exactly +0, as in the recurrent layers
     if (valid) out = where(transpose(valid, 0, 1), out, 0);
-    const st: StackState = { h: stack(hs, 0) };
+    const st: LayerState = { h: stack(hs, 0) };
     if (states.length === this.numLayers) for (const k of Object.keys(states[0]!)) st[k] = stack(states.map((s) => s[k]!), 0);
     return { output: out, state: st };
   }
 }
 
 /** Layer l's slice of every carried state tensor (null when the state holds only h). */
-function layerState(state: StackState | null, l: number): Record<string, Tensor> | null {
+function layerState(state: LayerState | null, l: number): Record<string, Tensor> | null {
   if (!state) return null;
   const keys = Object.keys(state).filter((k) => k !== 'h');
   if (keys.length === 0) return null;

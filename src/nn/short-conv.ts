@@ -8,6 +8,7 @@ import { Module } from './module.js';
 import type { Rng } from '../tensor/rng.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { dtypeOpt } from './sequence-util.js';
 
 /** Options of `ShortConv`. */
 export interface ShortConvOptions {
@@ -32,7 +33,7 @@ export class ShortConv extends Module {
 
   constructor(readonly channels: number, readonly kernel: number, opts: ShortConvOptions) {
     super();
-    const o = { rng: opts.rng, ...(opts.dtype ? { dtype: opts.dtype } : {}) };
+    const o = { rng: opts.rng, ...dtypeOpt(opts.dtype) };
     const k = 1 / Math.sqrt(kernel);
     this.weight = this.registerParameter('weight', uniform([channels, 1, kernel], -k, k, o));
     this.bias = opts.bias ? this.registerParameter('bias', uniform([channels], -k, k, o)) : null;

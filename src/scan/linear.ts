@@ -11,7 +11,7 @@ import { chunkedScan } from './chunked.js';
 import { scanSequential } from './sequential.js';
 
 /** How `linearRecurrence` runs; every form computes the same values and gradients. */
-export type LinearImpl = 'fused' | 'sequential' | 'associative' | 'chunked';
+export type LinearImpl = 'fused' | 'recurrent' | 'associative' | 'chunked';
 
 /** Options of `linearRecurrence`. */
 export interface LinearRecurrenceOptions {
@@ -19,7 +19,7 @@ export interface LinearRecurrenceOptions {
   h0?: Tensor | null;
   /** Run t = T-1..0 (h_t = a_t h_{t+1} + b_t). */
   reverse?: boolean;
-  /** 'fused' (default): one kernel each way; 'sequential': the tape over a loop (the spec);
+  /** 'fused' (default): one kernel each way; 'recurrent': the tape over a loop (the spec);
    *  'associative': parallel prefix scan; 'chunked': associative inside chunks of `chunk`. */
   impl?: LinearImpl;
   chunk?: number;
@@ -50,7 +50,7 @@ export function linearRecurrence(a: Tensor, b: Tensor, opts: LinearRecurrenceOpt
   const impl = opts.impl ?? 'fused';
   switch (impl) {
     case 'fused': return fused(a, b, h0, reverse);
-    case 'sequential': {
+    case 'recurrent': {
       const init = h0 ?? null;
       return scanSequential((carry, [at, bt]) => {
         const h = carry.length ? add(mul(at!, carry[0]!), bt!) : bt!;
@@ -64,7 +64,7 @@ export function linearRecurrence(a: Tensor, b: Tensor, opts: LinearRecurrenceOpt
       const chunk = opts.chunk ?? 64;
       return chunkedScan(linearCombine, [a, bb], { reverse, chunk })[1]!;
     }
-    default: throw new ArgumentError(op, `impl must be fused, sequential, associative or chunked, got '${String(impl)}'`);
+    default: throw new ArgumentError(op, `impl must be fused, recurrent, associative or chunked, got '${String(impl)}'`);
   }
 }
 

@@ -11,15 +11,21 @@ export type ScanStep = (carry: Tensor[], x: Tensor[]) => { carry: Tensor[]; y: T
 export interface ScanOptions {
   /** Run from the last step to the first (outputs stay in time order). */
   reverse?: boolean;
+  /**
+   * The time axis of every `xs` tensor and of the stacked outputs (default 0). Head-major layouts
+   * such as q [B, H, T, d] scan along axis 2 without a transpose.
+   */
+  axis?: number;
 }
 
-/** Checks that `xs` is a non-empty array of tensors sharing the leading (time) length; returns it. */
-export function timeLength(op: string, xs: readonly Tensor[]): number {
+/** Checks that `xs` is a non-empty array of tensors sharing the time length on `axis` (default 0); returns it. */
+export function timeLength(op: string, xs: readonly Tensor[], axis = 0): number {
   if (!Array.isArray(xs) || xs.length === 0 || !xs.every(isTensor)) throw new ArgumentError(op, 'expects a non-empty array of tensors');
-  const T = xs[0]!.shape[0];
-  if (T === undefined || T < 1) throw new ArgumentError(op, 'tensors need a leading time axis of length >= 1');
+  if (!Number.isInteger(axis) || axis < 0) throw new ArgumentError(op, `axis must be an integer >= 0, got ${String(axis)}`);
+  const T = xs[0]!.shape[axis];
+  if (T === undefined || T < 1) throw new ArgumentError(op, `tensors need a time axis ${axis} of length >= 1, got xs[0] of rank ${xs[0]!.rank}`);
   xs.forEach((x, i) => {
-    if (x.shape[0] !== T) throw new ArgumentError(op, `xs[${i}] has ${x.shape[0]} steps, xs[0] has ${T}`);
+    if (x.shape[axis] !== T) throw new ArgumentError(op, `xs[${i}] has ${String(x.shape[axis])} steps on axis ${axis}, xs[0] has ${T}`);
   });
   return T;
 }
@@ -33,10 +39,11 @@ export function timeLength(op: string, xs: readonly Tensor[]): number {
  *   for t = 0..T-1 (or T-1..0):  carry, y[t] = step(carry, x[t])
  */
 export function scanSequential(step: ScanStep, init: Tensor[], xs: Tensor[], opts: ScanOptions = {}): { carry: Tensor[]; ys: Tensor[] } {
-  const T = timeLength('scanSequential', xs);
+  const axis = opts.axis ?? 0;
+  const T = timeLength('scanSequential', xs, axis);
   let carry = init;
   const ys: Tensor[][] = new Array<Tensor[]>(T);
-  const steps = xs.map(unstack);
+  const steps = xs.map((x) => unstack(x, axis));
   for (let q = 0; q < T; q++) {
     const t = opts.reverse ? T - 1 - q : q;
     const r = step(carry, steps.map((s) => s[t]!));
@@ -44,28 +51,29 @@ export function scanSequential(step: ScanStep, init: Tensor[], xs: Tensor[], opt
     ys[t] = r.y;
   }
   const width = ys[0]!.length;
-  return { carry, ys: Array.from({ length: width }, (_, k) => stack(ys.map((y) => y[k]!), 0)) };
+  return { carry, ys: Array.from({ length: width }, (_, k) => stack(ys.map((y) => y[k]!), axis)) };
 }
 
 /**
- * x [T, ...] cut along time into pieces of `sizes` steps (squeezed to [...] when `squeezeSteps` and
- * every size is 1), recorded as one node whose backward concatenates the cotangents: slicing piece
- * by piece would give each piece a full-size zero-padded gradient (O(T²) work in backward).
+ * x cut along its time axis (default 0) into pieces of `sizes` steps (the axis squeezed away when
+ * `squeezeSteps` and every size is 1), recorded as one node whose backward concatenates the
+ * cotangents: slicing piece by piece would give each piece a full-size zero-padded gradient
+ * (O(T²) work in backward).
  */
-export function splitTime(x: Tensor, sizes: readonly number[], squeezeSteps = false): Tensor[] {
+export function splitTime(x: Tensor, sizes: readonly number[], squeezeSteps = false, axis = 0): Tensor[] {
   const run = customGrad('splitTime', (xx: Tensor) => {
     let start = 0;
     const parts = sizes.map((n) => {
-      const p = narrow(xx, 0, start, n);
+      const p = narrow(xx, axis, start, n);
       start += n;
-      return squeezeSteps ? squeeze(p, 0) : p;
+      return squeezeSteps ? squeeze(p, axis) : p;
     });
-    return { value: parts, gradFunc: (dys) => [squeezeSteps ? stack(dys, 0) : concat(dys, 0)] };
+    return { value: parts, gradFunc: (dys) => [squeezeSteps ? stack(dys, axis) : concat(dys, axis)] };
   });
   const out = run(x);
   return Array.isArray(out) ? out : [out];
 }
 
-function unstack(x: Tensor): Tensor[] {
-  return splitTime(x, new Array<number>(x.shape[0]!).fill(1), true);
+function unstack(x: Tensor, axis: number): Tensor[] {
+  return splitTime(x, new Array<number>(x.shape[axis]!).fill(1), true, axis);
 }

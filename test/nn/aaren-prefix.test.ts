@@ -27,7 +27,7 @@ describe('Aaren prefix attention: scan forms equal softmax attention over every 
       const oracle = grads((a, b) => prefixAttentionQuadratic(a, b), s, v, dy);
       assert.ok(oracle.o.every(Number.isFinite));
       const tol = dtype === 'float64' ? 1e-10 : 2e-5;
-      for (const impl of ['parallel', 'sequential'] as const) {
+      for (const impl of ['parallel', 'recurrent'] as const) {
         const got = grads((a, b) => prefixAttention(a, b, { impl }).o, s, v, dy);
         assertClose(got.o, oracle.o, tol, tol, `${impl} o`);
         assertClose(got.ds, oracle.ds, tol * 10, tol * 10, `${impl} ds`);
@@ -48,7 +48,7 @@ describe('Aaren prefix attention: scan forms equal softmax attention over every 
     const s = mul(randn([12, 3], { rng }), 20), v = randn([12, 3, 2], { rng });
     const whole = prefixAttention(s, v);
     const first = prefixAttention(narrow(s, 0, 0, 5), narrow(v, 0, 0, 5));
-    for (const impl of ['parallel', 'sequential'] as const) {
+    for (const impl of ['parallel', 'recurrent'] as const) {
       const second = prefixAttention(narrow(s, 0, 5, 7), narrow(v, 0, 5, 7), { state: first.state, impl });
       assertClose(second.o, Array.from(narrow(whole.o, 0, 5, 7).data()), 1e-5, 1e-5, impl);
       assertClose(second.state.w, Array.from(whole.state.w.data()), 1e-4, 1e-5, impl);

@@ -13,14 +13,14 @@ import { SequenceModel, modelConfigFor } from '../../src/models/index.js';
 import { createTask } from '../../src/tasks/registry.js';
 import { assertClose, assertGradcheck } from '../helpers.js';
 
-const make = (impl: 'parallel' | 'sequential', dtype: 'float32' | 'float64' = 'float32', seed = 1): Aaren =>
+const make = (impl: 'parallel' | 'recurrent', dtype: 'float32' | 'float64' = 'float32', seed = 1): Aaren =>
   new Aaren({ inputSize: 5, hiddenSize: 8, numLayers: 2, heads: 2, impl, rng: new Rng(seed), dtype });
 
 describe('Aaren layer', () => {
   test('parallel and sequential forms agree on outputs, state and every parameter gradient', () => {
     const x = randn([3, 9, 5], { rng: new Rng(4), dtype: 'float64' });
     const dy = randn([3, 9, 8], { rng: new Rng(5), dtype: 'float64' });
-    const res = (['parallel', 'sequential'] as const).map((impl) => {
+    const res = (['parallel', 'recurrent'] as const).map((impl) => {
       const m = make(impl, 'float64');
       const r = vjp((p: Record<string, Tensor>) => { void p; return m.forward(x).output; }, m.parameterRecord(), dy);
       return { o: Array.from(r.value.data()), g: Object.values(r.grads as Record<string, Tensor>).map((t) => Array.from(t.data())), s: Array.from(m.forward(x).state.w.data()) };

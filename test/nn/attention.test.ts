@@ -7,7 +7,7 @@ import type { Tensor } from '../../src/tensor/tensor.js';
 import { ArgumentError, ShapeError } from '../../src/errors.js';
 import { Attention, CausalAttention } from '../../src/nn/attention/index.js';
 import type { AttentionOptions } from '../../src/nn/attention/index.js';
-import type { StackState } from '../../src/nn/residual-stack.js';
+import type { LayerState } from '../../src/nn/sequence-layer.js';
 import { getModel } from '../../src/models/registry.js';
 import { assertClose, assertGradcheck } from '../helpers.js';
 
@@ -92,7 +92,7 @@ test('streaming: step() over a sequence = forward(); forward in pieces with the 
   const m = mk();
   const x = randn([2, 7, 3], { rng: new Rng(5), dtype: f64 });
   const full = m.forward(x);
-  let st: StackState | null = null;
+  let st: LayerState | null = null;
   for (let t = 0; t < 7; t++) {
     const r = m.step(squeeze(narrow(x, 1, t, 1), 1), st);
     st = r.state;
@@ -102,7 +102,7 @@ test('streaming: step() over a sequence = forward(); forward in pieces with the 
   assert.deepEqual(st!.mask.shape, [2, 2, 7]);
   assertClose(st!.h, Array.from(full.state.h.data()), 1e-12, 1e-12, 'h');
   for (const cuts of [[4, 3], [1, 5, 1], [3, 1, 3]]) {
-    let s: StackState | null = null, at = 0;
+    let s: LayerState | null = null, at = 0;
     const outs: Tensor[] = [];
     for (const n of cuts) {
       const r = m.forward(narrow(x, 1, at, n), s);

@@ -18,7 +18,7 @@ import type { Backend, Buffer, DeltaRuleArgs } from '../../src/backend/types.js'
 import { ArgumentError, DTypeError, ShapeError } from '../../src/errors.js';
 import { deltaProduct, deltaRule } from '../../src/nn/delta/delta-rule.js';
 import type { DeltaImpl } from '../../src/nn/delta/delta-rule.js';
-import { deltaRuleFused } from '../../src/nn/delta/delta-fused.js';
+import { deltaRuleFused } from '../../src/nn/delta/fused.js';
 import { DeltaNet, DeltaProduct, GatedDeltaNet } from '../../src/nn/delta/deltanet.js';
 import type { DeltaProductOptions } from '../../src/nn/delta/deltanet.js';
 import { assertClose, assertGradcheck, relRms } from '../helpers.js';
@@ -158,7 +158,7 @@ test('gradcheck of the fused op (all six inputs)', () => {
   const x = inputs(4, 9, 'float64', 1, 2, 3, 2);
   const w = randn([1, 2, 4, 2], { rng: new Rng(3), dtype: 'float64' }), w2 = randn([1, 2, 2, 3], { rng: new Rng(4), dtype: 'float64' });
   assertGradcheck((q, k, v, b, g, s0) => {
-    const r = deltaRuleFused(q!, k!, v!, b!, g!, s0!);
+    const r = deltaRuleFused(q!, k!, v!, b!, { g: g!, state: s0! });
     return add(sum(mul(r.o, w)), sum(mul(r.state, w2)));
   }, [x.q!, x.k!, x.v!, x.beta!, x.g!, x.s0!]);
   assertGradcheck((q, k, v, b) => sum(mul(deltaRule(q!, k!, v!, b!, { impl: 'fused' }).o, w)), [x.q!, x.k!, x.v!, x.beta!]);
@@ -170,12 +170,12 @@ test('fused: bad input gets a typed error', () => {
   assert.throws(() => deltaRule(q!, k!, v!, randn([1, 2, 5], { dtype: 'float64' }), { impl: 'fused' }), ShapeError);
   assert.throws(() => deltaRule(q!, k!, v!, beta!, { impl: 'fused', state: randn([1, 2, 3, 2], { dtype: 'float64' }) }), ShapeError);
   assert.throws(() => deltaRule(q!, k!, v!, beta!, { impl: 'fused', g: randn([1, 2, 3], { dtype: 'float64' }) }), ShapeError);
-  assert.throws(() => deltaRuleFused(q!, k!, v!, beta!, g!, randn([2, 2, 2, 3], { dtype: 'float64' })), ShapeError);
+  assert.throws(() => deltaRuleFused(q!, k!, v!, beta!, { g: g!, state: randn([2, 2, 2, 3], { dtype: 'float64' }) }), ShapeError);
   assert.throws(() => deltaRuleFused(q!, randn([1, 2, 4, 4], { dtype: 'float64' }), v!, beta!), ShapeError);
   assert.throws(() => deltaRuleFused(randn([1, 2, 0, 3], { dtype: 'float64' }), randn([1, 2, 0, 3], { dtype: 'float64' }),
     randn([1, 2, 0, 2], { dtype: 'float64' }), randn([1, 2, 0], { dtype: 'float64' })), ShapeError);
   assert.throws(() => deltaRuleFused(q!, k!, v!, cast(beta!, 'float32')), DTypeError);
-  assert.throws(() => deltaRuleFused(q!, k!, v!, beta!, s0!), ShapeError);
+  assert.throws(() => deltaRuleFused(q!, k!, v!, beta!, { g: s0! }), ShapeError);
   assert.throws(() => deltaRuleFused(q!, k!, 'v' as unknown as Tensor, beta!), ArgumentError);
   assert.throws(() => new DeltaNet({ inputSize: 3, hiddenSize: 8, impl: 'fast' as DeltaImpl }), ArgumentError);
   assert.equal(new GatedDeltaNet({ inputSize: 3, hiddenSize: 8, impl: 'fused' }).impl, 'fused');

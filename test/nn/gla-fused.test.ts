@@ -18,7 +18,7 @@ import type { Backend, Buffer, GLAArgs } from '../../src/backend/types.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../src/errors.js';
 import { GLA, gatedLinearAttention } from '../../src/nn/gla/index.js';
 import type { GLAImpl } from '../../src/nn/gla/index.js';
-import { glaFused } from '../../src/nn/gla/gla-fused.js';
+import { glaFused } from '../../src/nn/gla/fused.js';
 import { Mamba2 } from '../../src/nn/mamba2/index.js';
 import { assertClose, assertGradcheck, relRms } from '../helpers.js';
 
@@ -169,7 +169,7 @@ test('gradcheck of the fused op (all five inputs; scalar and vector gate)', () =
     // milder gates for finite differences
     const g = mul(x.g!, 0.1);
     assertGradcheck((q, k, v, gg, s0) => {
-      const r = glaFused(q!, k!, v!, gg!, s0!);
+      const r = glaFused(q!, k!, v!, gg!, { state: s0! });
       return add(sum(mul(r.o, w)), sum(mul(r.state, w2)));
     }, [x.q!, x.k!, x.v!, g, x.s0!]);
     assertGradcheck((q, k, v, gg) => sum(mul(gatedLinearAttention(q!, k!, v!, gg!, { impl: 'fused' }).o, w)), [x.q!, x.k!, x.v!, g]);
@@ -184,13 +184,13 @@ test('fused: bad input gets a typed error', () => {
   assert.throws(() => gatedLinearAttention(q!, k!, v!, randn([1, 2, 4, 2], f), { impl: 'fused' }), ShapeError);
   assert.throws(() => gatedLinearAttention(q!, k!, v!, g!, { impl: 'fused', state: randn([1, 2, 2, 3], f) }), ShapeError);
   assert.throws(() => gatedLinearAttention(q!, k!, v!, g!, { impl: 'fast' as GLAImpl }), ArgumentError);
-  assert.throws(() => glaFused(q!, k!, v!, g!, randn([2, 2, 3, 2], f)), ShapeError);
+  assert.throws(() => glaFused(q!, k!, v!, g!, { state: randn([2, 2, 3, 2], f) }), ShapeError);
   assert.throws(() => glaFused(q!, randn([1, 2, 4, 4], f), v!, g!), ShapeError);
   assert.throws(() => glaFused(q!, k!, randn([1, 2, 3, 2], f), g!), ShapeError);
   assert.throws(() => glaFused(randn([2, 4, 3], f), k!, v!, g!), ShapeError);
   assert.throws(() => glaFused(randn([1, 2, 0, 3], f), randn([1, 2, 0, 3], f), randn([1, 2, 0, 2], f), randn([1, 2, 0], f)), ShapeError);
   assert.throws(() => glaFused(q!, k!, v!, cast(g!, 'float32')), DTypeError);
-  assert.throws(() => glaFused(q!, k!, v!, g!, cast(s0!, 'float32')), DTypeError);
+  assert.throws(() => glaFused(q!, k!, v!, g!, { state: cast(s0!, 'float32') }), DTypeError);
   assert.throws(() => glaFused(q!, k!, 'v' as unknown as Tensor, g!), ArgumentError);
   assert.throws(() => new GLA({ inputSize: 3, hiddenSize: 8, impl: 'fast' as GLAImpl }), ArgumentError);
   assert.throws(() => new Mamba2({ inputSize: 3, hiddenSize: 8, headDim: 4, impl: 'fast' as GLAImpl }), ArgumentError);

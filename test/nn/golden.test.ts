@@ -4,7 +4,7 @@
 // Each holds the weights (`param.<pytorch name>`), inputs `x`, `h0` (`c0`), optional `lengths`,
 // outputs `out`, `hn` (`cn`), cotangents `cot.*` and the gradients `grad.*` of
 // loss = sum(out * cot.out) + sum(hn * cot.hn) (+ sum(cn * cot.cn)).
-// Every fixture runs as float64 with impl 'naive' and 'fused' (1e-9 relative) and as float32 with
+// Every fixture runs as float64 with impl 'recurrent' and 'fused' (1e-9 relative) and as float32 with
 // impl 'fused' (1e-5 relative).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,7 +31,7 @@ const FIXTURES = [
   'lstm_proj_2layer_bidir',
 ] as const;
 
-type Impl = 'naive' | 'fused';
+type Impl = 'recurrent' | 'fused';
 type FloatDType = 'float32' | 'float64';
 
 interface Variant {
@@ -41,12 +41,12 @@ interface Variant {
 }
 
 const VARIANTS: Variant[] = [
-  { dtype: 'float64', impl: 'naive', rtol: 1e-9 },
+  { dtype: 'float64', impl: 'recurrent', rtol: 1e-9 },
   { dtype: 'float64', impl: 'fused', rtol: 1e-9 },
   { dtype: 'float32', impl: 'fused', rtol: 1e-5 },
 ];
 
-type RecurrentState = rc.nn.RecurrentState;
+type RecurrentState = rc.nn.LayerState;
 type RecurrentLayer = rc.nn.RecurrentLayer<RecurrentState>;
 
 interface Fixture {
@@ -206,8 +206,8 @@ function runVariant(fx: Fixture, v: Variant): void {
       const cotHn = conv(need(fx, 'cot.hn'));
       const cotCn = isLstm ? conv(need(fx, 'cot.cn')) : undefined;
       const lengthsT = fx.tensors['lengths'];
-      // Both accepted forms of lengths: a plain array for 'naive', the int32 tensor for 'fused'.
-      const lengths = lengthsT === undefined ? undefined : v.impl === 'naive' ? Array.from(lengthsT.data()) : lengthsT;
+      // Both accepted forms of lengths: a plain array for 'recurrent', the int32 tensor for 'fused'.
+      const lengths = lengthsT === undefined ? undefined : v.impl === 'recurrent' ? Array.from(lengthsT.data()) : lengthsT;
       const opts = lengths === undefined ? undefined : { lengths };
 
       const leaves: Leaves = { x: conv(need(fx, 'x')), h0: conv(need(fx, 'h0')), params: layer.parameterRecord() };

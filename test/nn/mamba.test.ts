@@ -32,7 +32,7 @@ describe('selective scan', () => {
       }
       want.push(y);
     }
-    for (const impl of ['fused', 'scan', 'sequential'] as const) assertClose(selectiveScan(u, dl, A, Bm, Cm, { impl }).y, want, 1e-12, 1e-12, impl);
+    for (const impl of ['fused', 'scan', 'recurrent'] as const) assertClose(selectiveScan(u, dl, A, Bm, Cm, { impl }).y, want, 1e-12, 1e-12, impl);
   });
 
   test('bad shapes', () => {
@@ -47,7 +47,7 @@ describe('Mamba', () => {
   test('fused = scan = sequential on outputs and every gradient (float64, 2 layers, ragged lengths)', () => {
     const rng = new Rng(3);
     const x = randn([3, 9, 3], { rng, dtype: 'float64' }), dy = randn([3, 9, 8], { rng, dtype: 'float64' });
-    const res = (['sequential', 'fused', 'scan'] as const).map((impl) => {
+    const res = (['recurrent', 'fused', 'scan'] as const).map((impl) => {
       const m = make(impl);
       const params = { ...m.parameterRecord(), __x: x };
       const r = vjp((p: Record<string, Tensor>) => m.forward(p.__x!, null, { lengths: [9, 4, 1] }).output, params, dy);
@@ -102,7 +102,7 @@ test('golden: one block equals the reference math of mamba_ssm written in PyTorc
   const params: Record<string, Tensor> = {};
   for (const [k, v] of Object.entries(f)) if (k.startsWith('param.')) params[k.slice(6)] = v;
   m.loadStateDict(params);
-  for (const impl of ['fused', 'sequential'] as const) {
+  for (const impl of ['fused', 'recurrent'] as const) {
     const mm = impl === 'fused' ? m : new Mamba({ inputSize: +meta.d_model!, hiddenSize: +meta.d_model!, stateSize: +meta.d_state!,
       convSize: +meta.d_conv!, expand: +meta.expand!, impl, rng: new Rng(0), dtype: 'float64' });
     if (mm !== m) mm.loadStateDict(params);

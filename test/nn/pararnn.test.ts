@@ -12,9 +12,9 @@ import { ParaGRU, ParaLSTM } from '../../src/nn/pararnn/index.js';
 import { assertClose, assertGradcheck, relRms } from '../helpers.js';
 
 function pair(opts: { I: number; H: number; L?: number; iterations?: number; dtype?: 'float32' | 'float64'; seed?: number }): [ParaGRU, ParaGRU] {
-  const mk = (impl: 'newton' | 'sequential'): ParaGRU => new ParaGRU({ inputSize: opts.I, hiddenSize: opts.H, numLayers: opts.L ?? 1, impl,
+  const mk = (impl: 'newton' | 'recurrent'): ParaGRU => new ParaGRU({ inputSize: opts.I, hiddenSize: opts.H, numLayers: opts.L ?? 1, impl,
     iterations: opts.iterations ?? 3, rng: new Rng(opts.seed ?? 1), ...(opts.dtype ? { dtype: opts.dtype } : {}) });
-  return [mk('newton'), mk('sequential')];
+  return [mk('newton'), mk('recurrent')];
 }
 
 function run(m: ParaGRU, x: Tensor, dy: Tensor, h0?: Tensor, lengths?: number[]): { y: number[]; grads: number[][]; h: number[] } {
@@ -80,7 +80,7 @@ describe('ParaGRU: Newton in parallel equals the sequential pass', () => {
 });
 
 describe('ParaLSTM: Newton with 2×2 block Jacobians equals the sequential pass', () => {
-  const mk = (impl: 'newton' | 'sequential', o: { L?: number; iterations?: number; dtype?: 'float32' | 'float64'; seed?: number }): ParaLSTM =>
+  const mk = (impl: 'newton' | 'recurrent', o: { L?: number; iterations?: number; dtype?: 'float32' | 'float64'; seed?: number }): ParaLSTM =>
     new ParaLSTM({ inputSize: 3, hiddenSize: 5, numLayers: o.L ?? 1, impl, iterations: o.iterations ?? 3, rng: new Rng(o.seed ?? 1), ...(o.dtype ? { dtype: o.dtype } : {}) });
   function everything(m: ParaLSTM, x: Tensor, dy: Tensor, st: { h: Tensor; c: Tensor } | null, lengths?: number[]): { y: number[]; h: number[]; c: number[]; g: number[][] } {
     const params: Record<string, Tensor> = { ...m.parameterRecord(), __x: x, ...(st ? { __h: st.h, __c: st.c } : {}) };
@@ -96,7 +96,7 @@ describe('ParaLSTM: Newton with 2×2 block Jacobians equals the sequential pass'
       const x = randn([B, T, 3], { rng, dtype: 'float64' }), dy = randn([B, T, 5], { rng, dtype: 'float64' });
       const st = withState ? { h: randn([L, B, 5], { rng, dtype: 'float64' }), c: randn([L, B, 5], { rng, dtype: 'float64' }) } : null;
       const a = everything(mk('newton', { L, iterations: T, dtype: 'float64', seed: T }), x, dy, st, lengths ? [...lengths] : undefined);
-      const b = everything(mk('sequential', { L, dtype: 'float64', seed: T }), x, dy, st, lengths ? [...lengths] : undefined);
+      const b = everything(mk('recurrent', { L, dtype: 'float64', seed: T }), x, dy, st, lengths ? [...lengths] : undefined);
       assertClose(a.y, b.y, 1e-10, 1e-10, 'output');
       assertClose(a.h, b.h, 1e-10, 1e-10, 'final h');
       assertClose(a.c, b.c, 1e-10, 1e-10, 'final c');
@@ -105,7 +105,7 @@ describe('ParaLSTM: Newton with 2×2 block Jacobians equals the sequential pass'
   }
 
   test('3 iterations at T = 4096 (float32) reach the sequential trajectory to ~eps*T', () => {
-    const nw = mk('newton', { seed: 3 }), sq = mk('sequential', { seed: 3 });
+    const nw = mk('newton', { seed: 3 }), sq = mk('recurrent', { seed: 3 });
     const x = randn([1, 4096, 3], { rng: new Rng(6) });
     const err = relRms(nw.forward(x).output.data(), sq.forward(x).output.data());
     assert.ok(err < 1.2e-7 * 4096, `relative RMS error ${err}`);

@@ -1,6 +1,6 @@
 // Recurrent layers, every kind (RNN tanh/relu, GRU, LSTM plain/projSize/peepholes, SLSTM,
 // LeakyRNN tanh/relu): the fused whole-sequence kernels with their hand-written backward against the
-// naive tape implementation (outputs, final states and all gradients: x, every initial state tensor,
+// recurrent tape implementation (the spec) (outputs, final states and all gradients: x, every initial state tensor,
 // every parameter), in float64 and float32, and gradchecks of both implementations.
 // Streaming, TBPTT and lengths: rnn_seq.test.ts; errors, dropout and leaks: rnn_api.test.ts.
 import { describe, test } from 'node:test';
@@ -70,26 +70,26 @@ function applies(s: Spec, c: Case): boolean {
   return !c.heads || s.heads;
 }
 
-describe('naive ≡ fused, float64 (outputs, final states, all gradients)', () => {
+describe('recurrent ≡ fused, float64 (outputs, final states, all gradients)', () => {
   for (const s of SPECS) {
     for (const c of F64_CASES) {
       if (!applies(s, c)) continue;
       test(`${s.name}: ${c.label}`, () => {
         rc.tidy(() => {
           const rng = new rc.Rng(11);
-          const layer = s.make(layerOpts(c, 'naive', 'float64', 3));
+          const layer = s.make(layerOpts(c, 'recurrent', 'float64', 3));
           try {
             const x = randT(rng, c.batchFirst ? [c.B, c.T, c.I] : [c.T, c.B, c.I], 'float64');
             const st = c.state ? randState(rng, s, layer, c.B, 'float64') : null;
             const cot = randCot(rng, s, layer, c.T, c.B, 'float64');
             const fo = forwardOpts(c);
-            const naive = runGrads(layer, x, st, fo, cot);
+            const spec = runGrads(layer, x, st, fo, cot);
             layer.impl = 'fused';
             const fused = runGrads(layer, x, st, fo, cot);
             // Every gradient is there: x, each initial state tensor, each parameter.
             const want = ['x', ...(c.state ? stateNames(s).map((k) => `state.${k}`) : []), ...Object.keys(layer.parameterRecord()).map((k) => `params.${k}`)];
             assert.deepEqual(Object.keys(fused.grads).sort(), want.sort());
-            assertRunsNear(`${s.name} fused vs naive`, fused, naive, 1e-10);
+            assertRunsNear(`${s.name} fused vs recurrent`, fused, spec, 1e-10);
             // Gradients are not trivially zero.
             for (const k of ['x', 'params.weight_ih_l0', 'params.weight_hh_l0', ...(c.state ? ['state.h'] : [])]) {
               assert.ok(fused.grads[k]!.data.some((v) => v !== 0), `${k} gradient is all zeros`);
@@ -103,7 +103,7 @@ describe('naive ≡ fused, float64 (outputs, final states, all gradients)', () =
   }
 });
 
-describe('float32 fused and naive vs float64 naive', () => {
+describe('float32 fused and recurrent vs float64 recurrent', () => {
   for (const s of SPECS) {
     for (const c of F32_CASES) {
       if (!applies(s, c)) continue;
@@ -112,7 +112,7 @@ describe('float32 fused and naive vs float64 naive', () => {
           const rng = new rc.Rng(12);
           const opts = layerOpts(c, 'fused', 'float32', 4);
           const l32 = s.make(opts);
-          const l64 = twin64(s, l32, { ...opts, impl: 'naive' });
+          const l64 = twin64(s, l32, { ...opts, impl: 'recurrent' });
           try {
             const x = randT(rng, c.batchFirst ? [c.B, c.T, c.I] : [c.T, c.B, c.I], 'float32');
             const st = c.state ? randState(rng, s, l32, c.B, 'float32') : null;
@@ -123,7 +123,7 @@ describe('float32 fused and naive vs float64 naive', () => {
             const ref = runGrads(l64, rc.cast(x, 'float64'), st64, fo, cot64);
             for (const impl of IMPLS) {
               l32.impl = impl;
-              assertRunsNear(`${s.name} float32 ${impl} vs float64 naive`, runGrads(l32, x, st, fo, cot), ref, 1e-5);
+              assertRunsNear(`${s.name} float32 ${impl} vs float64 recurrent`, runGrads(l32, x, st, fo, cot), ref, 1e-5);
             }
           } finally {
             l32.dispose();

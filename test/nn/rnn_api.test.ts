@@ -88,7 +88,7 @@ describe('bad constructor options raise ArgumentError (and allocate nothing)', (
     ['dropout 2', { dropout: 2 }, /dropout must be in \[0, 1\], got 2/],
     ['dropout -0.1', { dropout: -0.1 }, /dropout must be in \[0, 1\]/],
     ['dropout NaN', { dropout: Number.NaN }, /dropout must be in \[0, 1\]/],
-    ["impl 'x'", { impl: 'x' }, /impl must be 'fused' or 'naive', got x/],
+    ["impl 'x'", { impl: 'x' }, /impl must be fused or recurrent, got 'x'/],
   ];
   for (const s of SPECS) {
     test(s.name, () => {
@@ -222,14 +222,14 @@ describe('memory', () => {
   }
 
   for (const s of SPECS) {
-    test(`${s.name}: forward and step inside tidy free everything (fused, naive, heads)`, () => {
+    test(`${s.name}: forward and step inside tidy free everything (fused, recurrent, heads)`, () => {
       const o: rc.nn.RecurrentOptions = { inputSize: 3, hiddenSize: 4, numLayers: 2, rng: new rc.Rng(12) };
       if (s.heads) o.heads = 2;
       const layer = s.make(o);
       const x = rc.zeros([3, 2, 3]);
       try {
         const before = rc.memory();
-        for (const impl of ['fused', 'naive'] as Impl[]) {
+        for (const impl of ['fused', 'recurrent'] as Impl[]) {
           layer.impl = impl;
           rc.tidy(() => {
             layer.forward(x, null, { lengths: [3, 1] });

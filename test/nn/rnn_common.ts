@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import * as rc from '../../src/index.js';
 import { relRms } from '../helpers.js';
 
-export type Impl = 'naive' | 'fused';
+export type Impl = 'recurrent' | 'fused';
 export type FloatDType = 'float32' | 'float64';
-export type State = rc.nn.RecurrentState;
+export type State = rc.nn.LayerState;
 export type Layer = rc.nn.RecurrentLayer<State>;
 export type Opts = rc.nn.RecurrentOptions;
 
-export const IMPLS: readonly Impl[] = ['naive', 'fused'];
+export const IMPLS: readonly Impl[] = ['recurrent', 'fused'];
 
 /** A layer kind under test. */
 export interface Spec {

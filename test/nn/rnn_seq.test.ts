@@ -246,7 +246,7 @@ describe('lengths', () => {
     }
   }
 
-  test('all lengths 0: output all +0 and the state is the initial one (LSTM projSize, fused and naive)', () => {
+  test('all lengths 0: output all +0 and the state is the initial one (LSTM projSize, fused and recurrent)', () => {
     rc.tidy(() => {
       const s = spec('LSTM projSize');
       const rng = new rc.Rng(52);

@@ -31,7 +31,7 @@ for (const kind of ['s4d', 'lru'] as const) {
         const B = lengths ? lengths.length : 2;
         const rng = new Rng(T);
         const x = randn([B, T, 3], { rng, dtype: 'float64' }), dy = randn([B, T, 4], { rng, dtype: 'float64' });
-        const spec = everything(make(kind, 'sequential'), x, dy, lengths ? [...lengths] : undefined);
+        const spec = everything(make(kind, 'recurrent'), x, dy, lengths ? [...lengths] : undefined);
         for (const impl of ['conv', 'fused', 'scan'] as const) {
           const got = everything(make(kind, impl), x, dy, lengths ? [...lengths] : undefined);
           assertClose(got.y, spec.y, 1e-9, 1e-9, `${impl} y`);
@@ -84,7 +84,7 @@ describe('SSM lssl (dense HiPPO-LegT)', () => {
         const mk = (impl: SSMImpl): SSM => new SSM({ kind: 'lssl', inputSize: 3, hiddenSize: 4, stateSize: 5, numLayers: 2, impl, discretization: disc, learnA, rng: new Rng(3), dtype: 'float64' });
         const rng = new Rng(11);
         const x = randn([3, 12, 3], { rng, dtype: 'float64' }), dy = randn([3, 12, 4], { rng, dtype: 'float64' });
-        const spec = everything(mk('sequential'), x, dy, [12, 5, 1]);
+        const spec = everything(mk('recurrent'), x, dy, [12, 5, 1]);
         const got = everything(mk('conv'), x, dy, [12, 5, 1]);
         assertClose(got.y, spec.y, 1e-9, 1e-9, 'y');
         got.g.forEach((g, i) => assertClose(g, spec.g[i]!, 1e-8, 1e-8, `grad ${i}`));

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { randn, rand, tensor } from '../../src/ops/creation.js';
 import { add, mul, maximum } from '../../src/ops/elementwise.js';
+import { permute } from '../../src/ops/movement.js';
 import { cumsum, sum } from '../../src/ops/reduce.js';
 import { vjp } from '../../src/autodiff/grad.js';
 import { Rng } from '../../src/tensor/rng.js';
@@ -41,7 +42,7 @@ describe('linearRecurrence: every form equals the sequential spec (values and al
     for (const dtype of ['float32', 'float64'] as const) {
       test(`T=${c.T} rest=[${c.rest}] h0=${c.h0} reverse=${c.reverse} ${dtype}`, () => {
         const x = inputs(c, dtype, c.T * 7 + c.rest[0]!);
-        const spec = run('sequential', x, c.reverse);
+        const spec = run('recurrent', x, c.reverse);
         const tol = dtype === 'float64' ? 1e-12 : 2e-5;
         for (const impl of ['fused', 'associative', 'chunked'] as const) {
           const got = run(impl, x, c.reverse);
@@ -54,7 +55,7 @@ describe('linearRecurrence: every form equals the sequential spec (values and al
 
   test('the sequential loop itself: h_t = a_t h_{t-1} + b_t by hand', () => {
     const a = tensor([[0.5], [2], [-1]]), b = tensor([[1], [1], [3]]);
-    assertClose(linearRecurrence(a, b, { h0: tensor([4]), impl: 'sequential' }), [3, 7, -4]);
+    assertClose(linearRecurrence(a, b, { h0: tensor([4]), impl: 'recurrent' }), [3, 7, -4]);
     assertClose(linearRecurrence(a, b, { h0: tensor([4]) }), [3, 7, -4]);
     // reverse: h_2 = -1*4 + 3 = -1, h_1 = 2*(-1) + 1 = -1, h_0 = 0.5*(-1) + 1 = 0.5
     assertClose(linearRecurrence(a, b, { h0: tensor([4]), reverse: true }), [0.5, -1, -1]);
@@ -85,6 +86,32 @@ describe('generic scans', () => {
     }, [tensor([0, 0, 0, 0])], [x]);
     assertClose(r.ys[0]!, Array.from(cumsum(x, 0).data()), 1e-5, 1e-5);
     assertClose(r.carry[0]!, Array.from(sum(x, 0).data()), 1e-5, 1e-5);
+  });
+
+  test('scanSequential along another axis = along axis 0 after a transpose (values and gradients); reverse keeps time order', () => {
+    const x = randn([2, 3, 7, 4], { rng: new Rng(2), dtype: 'float64' }); // time on axis 2
+    const w = randn([2, 3, 7, 4], { rng: new Rng(3), dtype: 'float64' });
+    const cell = (c: Tensor[], [xt]: Tensor[]): { carry: Tensor[]; y: Tensor[] } => {
+      const s = add(mul(c[0]!, 0.5), mul(xt!, xt!));
+      return { carry: [s], y: [s] };
+    };
+    for (const reverse of [false, true]) {
+      const along = (p: Tensor): Tensor => {
+        const r = scanSequential(cell, [mul(sum(p, 2), 0)], [p], { axis: 2, reverse });
+        return add(sum(mul(r.ys[0]!, w)), sum(r.carry[0]!));
+      };
+      const moved = (p: Tensor): Tensor => {
+        const r = scanSequential(cell, [mul(sum(p, 2), 0)], [permute(p, [2, 0, 1, 3])], { reverse });
+        return add(sum(mul(permute(r.ys[0]!, [1, 2, 0, 3]), w)), sum(r.carry[0]!));
+      };
+      const a = vjp(along, x, tensor(1, [], { dtype: 'float64' })), b = vjp(moved, x, tensor(1, [], { dtype: 'float64' }));
+      assertClose(a.value, Array.from(b.value.data()), 1e-12, 1e-12, `value reverse=${reverse}`);
+      assertClose(a.grads, Array.from(b.grads.data()), 1e-12, 1e-12, `grad reverse=${reverse}`);
+    }
+    assertGradcheck((p) => sum(mul(scanSequential(cell, [mul(sum(p!, 2), 0)], [p!], { axis: 2 }).ys[0]!, w)), [x]);
+    assert.throws(() => scanSequential(cell, [], [x, randn([2, 3, 6, 4])], { axis: 2 }), ArgumentError);
+    assert.throws(() => scanSequential(cell, [], [x], { axis: 4 }), ArgumentError);
+    assert.throws(() => scanSequential(cell, [], [x], { axis: -1 }), ArgumentError);
   });
 
   test('associative and chunked scans with add and max match the running reductions, any length', () => {

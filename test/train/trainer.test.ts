@@ -20,7 +20,7 @@ import { dispose, tidy } from '../../src/tensor/scope.js';
 import { memory } from '../../src/tensor/memory.js';
 import { saveSafetensors, loadSafetensors } from '../../src/io/tensors.js';
 import { Rng } from '../../src/tensor/rng.js';
-import type { RecurrentState } from '../../src/nn/rnn/layer.js';
+import type { LayerState } from '../../src/nn/sequence-layer.js';
 import { assertClose } from '../helpers.js';
 
 /** A registry task with shorter length ranges, so the tests stay fast. */
@@ -293,7 +293,7 @@ describe('SequenceModel', () => {
       noGrad(() => tidy(() => {
         const full = model.forward(tensor(ids, [B, T], { dtype: 'int32' }));
         assert.deepEqual(full.shape, [B, T, 6]);
-        let state: RecurrentState | null = null;
+        let state: LayerState | null = null;
         for (let t = 0; t < T; t++) {
           const x = tensor([ids[t]!, ids[T + t]!], [B], { dtype: 'int32' });
           const r = model.step(x, state);

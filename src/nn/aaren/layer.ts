@@ -1,9 +1,8 @@
-import { ArgumentError } from '../../errors.js';
 import { add, div, gelu, mul, where } from '../../ops/elementwise.js';
 import { reshape } from '../../ops/movement.js';
-import { positiveInt } from '../sequence-util.js';
+import { dtypeOpt, oneOf, positiveInt } from '../sequence-util.js';
 import { ResidualStack } from '../residual-stack.js';
-import type { BlockResult, StackOptions, StackState } from '../residual-stack.js';
+import type { BlockResult, StackOptions } from '../residual-stack.js';
 import { sum } from '../../ops/reduce.js';
 import { normal } from '../init.js';
 import { Module } from '../module.js';
@@ -11,6 +10,7 @@ import { LayerNorm, Linear } from '../layers.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { LayerState } from '../sequence-layer.js';
 import { prefixAttention } from './prefix.js';
 import type { PrefixImpl, PrefixState } from './prefix.js';
 
@@ -19,12 +19,12 @@ export interface AarenOptions extends StackOptions {
   heads?: number;
   /** Feed-forward width as a multiple of d (default 2). */
   mlpRatio?: number;
-  /** 'parallel' (default): prefix scan; 'sequential': the recurrence. */
+  /** 'parallel' (default): prefix scan; 'recurrent': the recurrence. */
   impl?: PrefixImpl;
 }
 
 /** Aaren state: each layer's last output h [L, B, d] and its running (m [L,B,H], u [L,B,H], w [L,B,H,dh]). */
-export type AarenState = StackState;
+export type AarenState = LayerState;
 
 /**
  * One Aaren block (pre-norm, residual): causal softmax pooling with a learned query per head —
@@ -42,13 +42,13 @@ class AarenBlock extends Module {
 
   constructor(readonly d: number, readonly heads: number, ratio: number, rng: Rng, dtype: DType | undefined) {
     super();
-    const o = { rng, ...(dtype ? { dtype } : {}) };
-    this.norm1 = this.registerModule('norm1', new LayerNorm(d, dtype ? { dtype } : {}));
+    const o = { rng, ...dtypeOpt(dtype) };
+    this.norm1 = this.registerModule('norm1', new LayerNorm(d, dtypeOpt(dtype)));
     this.query = this.registerParameter('query', normal([heads, d / heads], 0, 1, o));
     this.kProj = this.registerModule('k_proj', new Linear(d, d, { ...o, bias: false }));
     this.vProj = this.registerModule('v_proj', new Linear(d, d, { ...o, bias: false }));
     this.outProj = this.registerModule('out_proj', new Linear(d, d, o));
-    this.norm2 = this.registerModule('norm2', new LayerNorm(d, dtype ? { dtype } : {}));
+    this.norm2 = this.registerModule('norm2', new LayerNorm(d, dtypeOpt(dtype)));
     this.fc1 = this.registerModule('fc1', new Linear(d, ratio * d, o));
     this.fc2 = this.registerModule('fc2', new Linear(ratio * d, d, o));
   }
@@ -88,12 +88,10 @@ export class Aaren extends ResidualStack<AarenBlock> {
 
   constructor(opts: AarenOptions) {
     const op = 'Aaren';
-    const heads = positiveInt(op, 'heads', opts.heads ?? 1);
+    const { d, heads } = ResidualStack.widths(op, opts);
     const ratio = positiveInt(op, 'mlpRatio', opts.mlpRatio ?? 2);
-    const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
-    if (d % heads !== 0) throw new ArgumentError(op, `hiddenSize ${d} must be divisible by heads ${heads}`);
     const impl = opts.impl ?? 'parallel';
-    if (impl !== 'parallel' && impl !== 'sequential') throw new ArgumentError(op, `impl must be parallel or sequential, got '${String(impl)}'`);
+    oneOf(op, 'impl', impl, ['parallel', 'recurrent'] as const);
     super(op, opts, (rng) => new AarenBlock(d, heads, ratio, rng, opts.dtype));
     this.heads = heads;
     this.impl = impl;

@@ -24,7 +24,7 @@ export const prefixCombine: Combine = ([mA, uA, wA], [mB, uB, wB]) => {
 };
 
 /** How `prefixAttention` computes: a parallel prefix scan (default) or the recurrence. */
-export type PrefixImpl = 'parallel' | 'sequential';
+export type PrefixImpl = 'parallel' | 'recurrent';
 
 /**
  * Causal softmax attention of one query per position group over every prefix: given scores
@@ -41,14 +41,14 @@ export function prefixAttention(s: Tensor, v: Tensor, opts: { state?: PrefixStat
   const impl = opts.impl ?? 'parallel';
   const state = opts.state ?? null;
   const u = onesLike(s);
-  if (impl === 'sequential') {
+  if (impl === 'recurrent') {
     const r = scanSequential((carry, [st, ut, vt]) => {
       const next = carry.length ? prefixCombine(carry, [st!, ut!, vt!]) : [st!, ut!, vt!];
       return { carry: next, y: [div(next[2]!, unsqueeze(next[1]!, -1))] };
     }, state ? [state.m, state.u, state.w] : [], [s, u, v]);
     return { o: r.ys[0]!, state: { m: r.carry[0]!, u: r.carry[1]!, w: r.carry[2]! } };
   }
-  if (impl !== 'parallel') throw new ArgumentError(op, `impl must be parallel or sequential, got '${String(impl)}'`);
+  if (impl !== 'parallel') throw new ArgumentError(op, `impl must be parallel or recurrent, got '${String(impl)}'`);
   let elems = [s, u, v];
   if (state) {
     // Fold the carried state into the first leaf.

@@ -6,7 +6,7 @@ import { concat, narrow, permute, reshape, transpose } from '../../ops/movement.
 import { softmax } from '../../ops/reduce.js';
 import { Module } from '../module.js';
 import { Linear, RMSNorm } from '../layers.js';
-import { checkLengths, positiveInt } from '../sequence-util.js';
+import { checkLengths, dtypeOpt, positiveInt } from '../sequence-util.js';
 import { ResidualStack } from '../residual-stack.js';
 import type { BlockResult, StackOptions } from '../residual-stack.js';
 import type { Rng } from '../../tensor/rng.js';
@@ -59,7 +59,7 @@ export class CausalAttention extends Module {
     this.headDim = d / this.heads;
     this.ropeBase = opts.ropeBase ?? 10000;
     if (!(Number.isFinite(this.ropeBase) && this.ropeBase > 0)) throw new ArgumentError(op, `ropeBase must be a positive number, got ${String(opts.ropeBase)}`);
-    const o = { bias: false, ...(opts.rng ? { rng: opts.rng } : {}), ...(opts.dtype ? { dtype: opts.dtype } : {}) };
+    const o = { bias: false, ...(opts.rng ? { rng: opts.rng } : {}), ...dtypeOpt(opts.dtype) };
     this.q_proj = this.registerModule('q_proj', new Linear(d, d, o));
     this.k_proj = this.registerModule('k_proj', new Linear(d, d, o));
     this.v_proj = this.registerModule('v_proj', new Linear(d, d, o));
@@ -177,7 +177,7 @@ class AttentionBlock extends Module {
   readonly attn: CausalAttention;
   constructor(d: number, opts: CausalAttentionOptions) {
     super();
-    this.attn_norm = this.registerModule('attn_norm', new RMSNorm(d, opts.dtype ? { dtype: opts.dtype } : {}));
+    this.attn_norm = this.registerModule('attn_norm', new RMSNorm(d, dtypeOpt(opts.dtype)));
     this.attn = this.registerModule('attn', new CausalAttention(d, opts));
   }
 }
@@ -206,12 +206,10 @@ export class Attention extends ResidualStack<AttentionBlock> {
 
   constructor(opts: AttentionOptions) {
     const op = 'Attention';
-    const heads = positiveInt(op, 'heads', opts.heads ?? 1);
-    const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
-    if (d % heads !== 0) throw new ArgumentError(op, `hiddenSize ${d} must be divisible by heads ${heads}`);
+    const { d, heads } = ResidualStack.widths(op, opts);
     const ropeBase = opts.ropeBase ?? 10000;
     if (!(Number.isFinite(ropeBase) && ropeBase > 0)) throw new ArgumentError(op, `ropeBase must be a positive number, got ${String(opts.ropeBase)}`);
-    super(op, opts, (rng) => new AttentionBlock(d, { heads, ropeBase, rng, ...(opts.dtype ? { dtype: opts.dtype } : {}) }));
+    super(op, opts, (rng) => new AttentionBlock(d, { heads, ropeBase, rng, ...dtypeOpt(opts.dtype) }));
     this.heads = heads;
     this.ropeBase = ropeBase;
   }

@@ -6,7 +6,7 @@ import { sum } from '../../ops/reduce.js';
 import { Module } from '../module.js';
 import { Linear, RMSNorm } from '../layers.js';
 import { ShortConv } from '../short-conv.js';
-import { positiveInt } from '../sequence-util.js';
+import { dtypeOpt, oneOf, positiveInt } from '../sequence-util.js';
 import { ResidualStack } from '../residual-stack.js';
 import type { BlockResult, StackOptions } from '../residual-stack.js';
 import type { Rng } from '../../tensor/rng.js';
@@ -61,8 +61,8 @@ export class DeltaAttention extends Module {
   constructor(readonly d: number, readonly cfg: DeltaLayerConfig, rng: Rng, dtype: DType | undefined) {
     super();
     const { heads: H, headKDim: dk, headVDim: dv, householder: nh } = cfg;
-    const o = { rng, ...(dtype ? { dtype } : {}), bias: false };
-    const dt = dtype ? { dtype } : {};
+    const o = { rng, ...dtypeOpt(dtype), bias: false };
+    const dt = dtypeOpt(dtype);
     this.q_proj = this.registerModule('q_proj', new Linear(d, H * dk, o));
     this.k_proj = this.registerModule('k_proj', new Linear(d, H * dk * nh, o));
     this.v_proj = this.registerModule('v_proj', new Linear(d, H * dv * nh, o));
@@ -132,7 +132,7 @@ class DeltaBlock extends Module {
   readonly attn: DeltaAttention;
   constructor(d: number, cfg: DeltaLayerConfig, rng: Rng, dtype: DType | undefined) {
     super();
-    this.attn_norm = this.registerModule('attn_norm', new RMSNorm(d, dtype ? { dtype } : {}));
+    this.attn_norm = this.registerModule('attn_norm', new RMSNorm(d, dtypeOpt(dtype)));
     this.attn = this.registerModule('attn', new DeltaAttention(d, cfg, rng, dtype));
   }
 }
@@ -174,16 +174,14 @@ export class DeltaStack extends ResidualStack<DeltaBlock> {
   readonly chunk: number;
 
   protected constructor(op: string, opts: DeltaProductOptions, defaults: { householder: number; forgetGate: boolean; outputGate: boolean }) {
-    const heads = positiveInt(op, 'heads', opts.heads ?? 1);
-    const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
-    if (opts.headDim === undefined && d % heads !== 0) throw new ArgumentError(op, `hiddenSize ${d} must be divisible by heads ${heads}`);
+    const { d, heads } = ResidualStack.widths(op, opts, opts.headDim === undefined);
     const dk = positiveInt(op, 'headDim', opts.headDim ?? d / heads);
     const expandV = opts.expandV ?? 1;
     const dv = dk * expandV;
     if (!Number.isInteger(dv) || dv < 1) throw new ArgumentError(op, `headDim · expandV must be a positive integer, got ${dk} · ${String(expandV)}`);
     // fused by default: on a CPU the one-pass recurrence kernel beats the chunkwise form (docs/linear-rnns.md)
     const impl = opts.impl ?? 'fused';
-    if (impl !== 'chunk' && impl !== 'recurrent' && impl !== 'fused') throw new ArgumentError(op, `impl must be chunk, recurrent or fused, got '${String(impl)}'`);
+    oneOf(op, 'impl', impl, ['fused', 'chunk', 'recurrent'] as const);
     const chunk = positiveInt(op, 'chunk', opts.chunk ?? 16);
     const cfg: DeltaLayerConfig = {
       heads, headKDim: dk, headVDim: dv,

@@ -3,7 +3,7 @@ import { add, div, logSigmoid, mul, silu, where } from '../../ops/elementwise.js
 import { permute, reshape } from '../../ops/movement.js';
 import { Module } from '../module.js';
 import { Linear, RMSNorm, Sequential } from '../layers.js';
-import { positiveInt } from '../sequence-util.js';
+import { dtypeOpt, oneOf, positiveInt } from '../sequence-util.js';
 import { ShortConv } from '../short-conv.js';
 import { ResidualStack } from '../residual-stack.js';
 import type { BlockResult, StackOptions } from '../residual-stack.js';
@@ -80,7 +80,7 @@ export class GLAAttention extends Module {
     this.headKDim = this.keyDim / H;
     this.headVDim = this.valueDim / H;
     this.gateLogitNormalizer = norm;
-    const dt = opts.dtype ? { dtype: opts.dtype } : {};
+    const dt = dtypeOpt(opts.dtype);
     const o = { rng: opts.rng, ...dt, bias: false };
     this.q_proj = this.registerModule('q_proj', new Linear(d, this.keyDim, o));
     this.k_proj = this.registerModule('k_proj', new Linear(d, this.keyDim, o));
@@ -140,7 +140,7 @@ class GLABlock extends Module {
   readonly attn: GLAAttention;
   constructor(opts: GLAAttentionOptions) {
     super();
-    this.attn_norm = this.registerModule('attn_norm', new RMSNorm(opts.hiddenSize, opts.dtype ? { dtype: opts.dtype } : {}));
+    this.attn_norm = this.registerModule('attn_norm', new RMSNorm(opts.hiddenSize, dtypeOpt(opts.dtype)));
     this.attn = this.registerModule('attn', new GLAAttention(opts));
   }
 }
@@ -165,11 +165,10 @@ export class GLA extends ResidualStack<GLABlock> {
 
   constructor(opts: GLAOptions) {
     const op = 'GLA';
-    const heads = positiveInt(op, 'heads', opts.heads ?? 1);
-    const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
+    const { d, heads } = ResidualStack.widths(op, opts, false); // expandedDim checks the k and v widths
     // fused by default, as the delta layers: one pass of the recurrence kernel each way
     const impl = opts.impl ?? 'fused';
-    if (impl !== 'chunk' && impl !== 'recurrent' && impl !== 'fused') throw new ArgumentError(op, `impl must be chunk, recurrent or fused, got '${String(impl)}'`);
+    oneOf(op, 'impl', impl, ['fused', 'chunk', 'recurrent'] as const);
     const chunk = positiveInt(op, 'chunk', opts.chunk ?? 16);
     // Validate the widths before any parameter is made.
     expandedDim(op, 'expandK', d, opts.expandK ?? 0.5, heads);

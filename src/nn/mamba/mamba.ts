@@ -1,17 +1,17 @@
-import { ArgumentError } from '../../errors.js';
 import { add, exp, mul, neg, silu, softplus, where } from '../../ops/elementwise.js';
 import { tensor } from '../../ops/creation.js';
 import { split } from '../../ops/movement.js';
 import { uniform } from '../init.js';
 import { Module } from '../module.js';
 import { Linear, RMSNorm } from '../layers.js';
-import { positiveInt } from '../sequence-util.js';
+import { dtypeOpt, oneOf, positiveInt } from '../sequence-util.js';
 import { ShortConv } from '../short-conv.js';
 import { ResidualStack } from '../residual-stack.js';
-import type { BlockResult, StackOptions, StackState } from '../residual-stack.js';
+import type { BlockResult, StackOptions } from '../residual-stack.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { LayerState } from '../sequence-layer.js';
 import { selectiveScan } from './selective-scan.js';
 import type { SelectiveImpl } from './selective-scan.js';
 
@@ -36,13 +36,13 @@ export class MambaMixer extends Module {
 
   constructor(readonly dModel: number, readonly dState: number, readonly dConv: number, expand: number, rng: Rng, dtype: DType | undefined) {
     super();
-    const o = { rng, ...(dtype ? { dtype } : {}) };
-    const d = dtype ? { dtype } : {};
+    const o = { rng, ...dtypeOpt(dtype) };
+    const d = dtypeOpt(dtype);
     const di = expand * dModel;
     this.dInner = di;
     this.dtRank = Math.ceil(dModel / 16);
     this.in_proj = this.registerModule('in_proj', new Linear(dModel, 2 * di, { ...o, bias: false }));
-    this.conv1d = this.registerModule('conv1d', new ShortConv(di, dConv, { bias: true, rng, ...(dtype ? { dtype } : {}) }));
+    this.conv1d = this.registerModule('conv1d', new ShortConv(di, dConv, { bias: true, rng, ...dtypeOpt(dtype) }));
     this.x_proj = this.registerModule('x_proj', new Linear(di, this.dtRank + 2 * dState, { ...o, bias: false }));
     this.dt_proj = this.registerModule('dt_proj', new Linear(this.dtRank, di, o));
     // mamba_ssm init: dt_proj weight U(±dt_rank^-1/2); bias = softplus⁻¹(dt), dt log-uniform in [1e-3, 0.1]
@@ -83,7 +83,7 @@ class MambaBlock extends Module {
   readonly mixer: MambaMixer;
   constructor(d: number, dState: number, dConv: number, expand: number, rng: Rng, dtype: DType | undefined) {
     super();
-    this.norm = this.registerModule('norm', new RMSNorm(d, dtype ? { dtype } : {}));
+    this.norm = this.registerModule('norm', new RMSNorm(d, dtypeOpt(dtype)));
     this.mixer = this.registerModule('mixer', new MambaMixer(d, dState, dConv, expand, rng, dtype));
   }
 }
@@ -94,12 +94,12 @@ export interface MambaOptions extends StackOptions {
   stateSize?: number;
   convSize?: number;
   expand?: number;
-  /** 'fused' (default): the linear-recurrence kernel; 'scan': associative scan; 'sequential': the loop. */
+  /** 'fused' (default): the linear-recurrence kernel; 'scan': associative scan; 'recurrent': the loop. */
   impl?: SelectiveImpl;
 }
 
 /** State: last outputs h [L, B, d], conv windows [L, B, d_inner, d_conv-1], SSM states [L, B, d_inner, d_state]. */
-export type MambaState = StackState;
+export type MambaState = LayerState;
 
 /**
  * A stack of Mamba blocks (pre-norm residual, mamba_ssm names: `layers.0.mixer.in_proj.weight`,
@@ -114,9 +114,9 @@ export class Mamba extends ResidualStack<MambaBlock> {
     const dState = positiveInt(op, 'stateSize', opts.stateSize ?? 16);
     const dConv = positiveInt(op, 'convSize', opts.convSize ?? 4);
     const expand = positiveInt(op, 'expand', opts.expand ?? 2);
-    const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
+    const { d } = ResidualStack.widths(op, opts);
     const impl = opts.impl ?? 'fused';
-    if (!['fused', 'scan', 'sequential'].includes(impl)) throw new ArgumentError(op, `impl must be fused, scan or sequential, got '${String(impl)}'`);
+    oneOf(op, 'impl', impl, ['fused', 'scan', 'recurrent'] as const);
     super(op, opts, (rng) => new MambaBlock(d, dState, dConv, expand, rng, opts.dtype));
     this.impl = impl;
   }

@@ -5,13 +5,14 @@ import { broadcastTo, permute, reshape, split, unsqueeze } from '../../ops/movem
 import { rmsNorm } from '../../ops/norm.js';
 import { Module } from '../module.js';
 import { Linear, RMSNorm } from '../layers.js';
-import { positiveInt } from '../sequence-util.js';
+import { dtypeOpt, oneOf, positiveInt } from '../sequence-util.js';
 import { ShortConv } from '../short-conv.js';
 import { ResidualStack } from '../residual-stack.js';
-import type { BlockResult, StackOptions, StackState } from '../residual-stack.js';
+import type { BlockResult, StackOptions } from '../residual-stack.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { LayerState } from '../sequence-layer.js';
 import { gatedLinearAttention } from '../gla/gated-linear-attention.js';
 import type { GLAImpl } from '../gla/gated-linear-attention.js';
 
@@ -105,7 +106,7 @@ export class Mamba2Mixer extends Module {
     this.dModel = dm; this.dState = N; this.dConv = K; this.dInner = di;
     this.headDim = P; this.nHeads = H; this.nGroups = G; this.convDim = di + 2 * G * N;
     const rng = opts.rng;
-    const d = opts.dtype ? { dtype: opts.dtype } : {};
+    const d = dtypeOpt(opts.dtype);
     const o = { rng, ...d, bias: false };
     this.in_proj = this.registerModule('in_proj', new Linear(dm, 2 * di + 2 * G * N + H, o));
     this.conv1d = this.registerModule('conv1d', new ShortConv(this.convDim, K, { bias: true, rng, ...d }));
@@ -158,7 +159,7 @@ class Mamba2Block extends Module {
   readonly mixer: Mamba2Mixer;
   constructor(opts: Mamba2MixerOptions) {
     super();
-    this.norm = this.registerModule('norm', new RMSNorm(opts.dModel, opts.dtype ? { dtype: opts.dtype } : {}));
+    this.norm = this.registerModule('norm', new RMSNorm(opts.dModel, dtypeOpt(opts.dtype)));
     this.mixer = this.registerModule('mixer', new Mamba2Mixer(opts));
   }
 }
@@ -177,7 +178,7 @@ export interface Mamba2Options extends StackOptions {
 }
 
 /** State: last outputs h [L, B, d], conv windows [L, B, conv_dim, d_conv − 1], SSM states [L, B, nheads, d_state, headdim]. */
-export type Mamba2State = StackState;
+export type Mamba2State = LayerState;
 
 /**
  * A stack of Mamba-2 blocks (pre-norm residual, mamba_ssm names: `layers.0.mixer.in_proj.weight`,
@@ -191,10 +192,9 @@ export class Mamba2 extends ResidualStack<Mamba2Block> {
 
   constructor(opts: Mamba2Options) {
     const op = 'Mamba2';
-    const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
+    const { d } = ResidualStack.widths(op, opts);
     // fused by default, as the delta layers: one pass of the recurrence kernel each way
-    const impl = opts.impl ?? 'fused';
-    if (impl !== 'chunk' && impl !== 'recurrent' && impl !== 'fused') throw new ArgumentError(op, `impl must be chunk, recurrent or fused, got '${String(impl)}'`);
+    const impl = oneOf(op, 'impl', opts.impl ?? 'fused', ['fused', 'chunk', 'recurrent'] as const);
     const chunk = positiveInt(op, 'chunk', opts.chunk ?? 16);
     const mixer = (rng: Rng): Mamba2MixerOptions => ({
       dModel: d, rng,
@@ -203,7 +203,7 @@ export class Mamba2 extends ResidualStack<Mamba2Block> {
       ...(opts.expand !== undefined ? { expand: opts.expand } : {}),
       ...(opts.headDim !== undefined ? { headDim: opts.headDim } : {}),
       ...(opts.nGroups !== undefined ? { nGroups: opts.nGroups } : {}),
-      ...(opts.dtype ? { dtype: opts.dtype } : {}),
+      ...dtypeOpt(opts.dtype),
     });
     super(op, opts, (rng) => new Mamba2Block(mixer(rng)));
     this.impl = impl;

@@ -5,7 +5,7 @@ import { permute, reshape } from '../../ops/movement.js';
 import { layerNorm } from '../../ops/norm.js';
 import { Module } from '../module.js';
 import { Linear, RMSNorm } from '../layers.js';
-import { positiveInt } from '../sequence-util.js';
+import { oneOf, positiveInt } from '../sequence-util.js';
 import { ResidualStack } from '../residual-stack.js';
 import type { BlockResult, StackOptions } from '../residual-stack.js';
 import { globalGenerator } from '../../tensor/rng.js';
@@ -203,10 +203,9 @@ export class MLSTM extends ResidualStack<MLSTMBlock> {
 
   constructor(opts: MLSTMOptions) {
     const op = 'MLSTM';
-    const heads = positiveInt(op, 'heads', opts.heads ?? 1);
-    const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
+    const { d, heads } = ResidualStack.widths(op, opts, false); // the layer checks its q/k and v widths
     const impl = opts.impl ?? 'chunk';
-    if (impl !== 'chunk' && impl !== 'parallel' && impl !== 'recurrent') throw new ArgumentError(op, `impl must be chunk, parallel or recurrent, got '${String(impl)}'`);
+    oneOf(op, 'impl', impl, ['chunk', 'parallel', 'recurrent'] as const);
     const chunk = positiveInt(op, 'chunk', opts.chunk ?? 16);
     const layer: MLSTMLayerOptions = { heads };
     for (const key of ['qkDimFactor', 'vDimFactor', 'gateSoftCap', 'eps', 'normEps', 'igateBias'] as const) {

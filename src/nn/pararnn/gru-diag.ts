@@ -21,7 +21,7 @@ export function rowsOf(A: Tensor): [Tensor, Tensor, Tensor] {
  *   z = σ(a_z h + u_z),  r = σ(a_r h + u_r),  n = tanh(a_h (h r) + u_h),  h' = z n + (1 - z) h
  *   J = (1 - z) + (n - h) z(1 - z) a_z + z (1 - n²) a_h (r + h r(1 - r) a_r)
  * u [..., 3H] holds the input projections (z, r, n blocks). Built from ops, so it also serves as
- * the differentiable step of the sequential form.
+ * the differentiable step of the recurrent form (the spec).
  */
 export function gruDiagStep(hPrev: Tensor, u: Tensor, A: Tensor): GruDiagStep {
   const [az, ar, ah] = rowsOf(A);

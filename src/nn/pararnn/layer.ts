@@ -7,7 +7,7 @@ import { narrow, squeeze, stack, transpose } from '../../ops/movement.js';
 import { uniform } from '../init.js';
 import { Module } from '../module.js';
 import { ModuleList } from '../module-list.js';
-import { dropoutRate, positiveInt } from '../sequence-util.js';
+import { dropoutRate, dtypeOpt, oneOf, positiveInt } from '../sequence-util.js';
 import { globalGenerator } from '../../tensor/rng.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
@@ -24,8 +24,8 @@ export interface ParaGRUOptions {
   inputSize: number;
   hiddenSize: number;
   numLayers?: number;
-  /** 'newton' (default): parallel in time; 'sequential': the step through the tape (the spec). */
-  impl?: 'newton' | 'sequential';
+  /** 'newton' (default): parallel in time; 'recurrent': the step through the tape (the spec). */
+  impl?: 'newton' | 'recurrent';
   /** Dropout on the outputs of every layer but the last, in training mode (default 0). */
   dropout?: number;
   /** Newton iterations (default 3) and early-stop tolerance on max |residual| (default 0). */
@@ -48,7 +48,7 @@ class ParaLayer extends Module {
   readonly b: Tensor;
   constructor(I: number, H: number, peepholes: boolean, rng: Rng, dtype: DType | undefined) {
     super();
-    const o = { rng, ...(dtype ? { dtype } : {}) };
+    const o = { rng, ...dtypeOpt(dtype) };
     const k = 1 / Math.sqrt(H);
     // |a| < 1 keeps the diagonal recurrence contractive at the start, so Newton converges fast.
     this.A = this.registerParameter('A', uniform([3, H], -0.5, 0.5, o));
@@ -63,7 +63,7 @@ abstract class ParaStack extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
-  readonly impl: 'newton' | 'sequential';
+  readonly impl: 'newton' | 'recurrent';
   readonly newton: NewtonOptions;
   readonly layers: ModuleList<ParaLayer>;
   readonly dropoutP: number;
@@ -74,7 +74,7 @@ abstract class ParaStack extends Module {
   protected constructor(op: string, opts: ParaGRUOptions, peepholes: boolean) {
     super();
     const impl = opts.impl ?? 'newton';
-    if (impl !== 'newton' && impl !== 'sequential') throw new ArgumentError(op, `impl must be newton or sequential, got '${String(impl)}'`);
+    oneOf(op, 'impl', impl, ['newton', 'recurrent'] as const);
     const tol = opts.tol ?? 0;
     if (!(tol >= 0)) throw new ArgumentError(op, `tol must be >= 0, got ${String(opts.tol)}`);
     this.inputSize = positiveInt(op, 'inputSize', opts.inputSize);
@@ -82,7 +82,7 @@ abstract class ParaStack extends Module {
     this.numLayers = positiveInt(op, 'numLayers', opts.numLayers ?? 1);
     this.impl = impl;
     const solver = opts.solver ?? 'fused';
-    if (solver !== 'fused' && solver !== 'parallel') throw new ArgumentError(op, `solver must be fused or parallel, got '${String(solver)}'`);
+    oneOf(op, 'solver', solver, ['fused', 'parallel'] as const);
     this.newton = { iterations: positiveInt(op, 'iterations', opts.iterations ?? 3), tol, solver };
     this.dropoutP = dropoutRate(op, opts.dropout);
     this.rng = opts.rng ?? globalGenerator();
@@ -137,7 +137,7 @@ export class ParaGRU extends ParaStack {
     return { output: transpose(seq, 0, 1), state: { h: stack(finals, 0) } };
   }
 
-  /** One streaming step: x [B, I] → output [B, H] (the sequential cell, no Newton needed). */
+  /** One streaming step: x [B, I] → output [B, H] (the recurrent cell, no Newton needed). */
   step(x: Tensor, state?: { h: Tensor } | null): { output: Tensor; state: { h: Tensor } } {
     if (x.rank !== 2 || x.shape[1] !== this.inputSize) throw new ShapeError('ParaGRU.step', `x must be [batch, ${this.inputSize}], got ${fmtShape(x.shape)}`);
     const B = x.shape[0]!;

@@ -8,6 +8,7 @@ import { dispose, tidy } from '../../tensor/scope.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { linearRecurrence } from '../../scan/linear.js';
 import { gruDiagInputGrads, gruDiagStep } from './gru-diag.js';
+import { oneOf } from '../sequence-util.js';
 
 /** Newton settings: at most `iterations` steps (ParaRNN's default 3), stopping early below `tol`. */
 export interface NewtonOptions {
@@ -33,7 +34,7 @@ export function shifted(h: Tensor, h0: Tensor | null): Tensor {
  * Solves the diagonal-GRU trajectory h_t = f(h_{t-1}, u_t) for all t at once by Newton's method
  * (ParaRNN): linearise around the current guess, solve δ_t = J_t δ_{t-1} + r_t with the parallel
  * linear recurrence, update. After k iterations the first k steps are exact, so T iterations
- * always reproduce the sequential pass; well-conditioned cells converge in ~3. `valid` [T, B, 1]
+ * always reproduce the recurrent pass; well-conditioned cells converge in ~3. `valid` [T, B, 1]
  * (1/0) freezes sequences past their length. The backward solves the adjoint recurrence
  * λ_t = dh_t + J_{t+1} λ_{t+1} with the same linear scan, reversed — no Newton in the backward.
  *
@@ -43,7 +44,7 @@ export function newtonGruDiag(u: Tensor, A: Tensor, h0: Tensor | null, valid: Te
   const K = opts.iterations ?? 3;
   const tol = opts.tol ?? 0;
   const solver = opts.solver ?? 'fused';
-  if (solver !== 'fused' && solver !== 'parallel') throw new ArgumentError('ParaGRU', `solver must be fused or parallel, got '${String(solver)}'`);
+  oneOf('ParaGRU', 'solver', solver, ['fused', 'parallel'] as const);
   if (!Number.isInteger(K) || K < 1) throw new ArgumentError('ParaGRU', `iterations must be a positive integer, got ${String(K)}`);
   if (!(tol >= 0)) throw new ArgumentError('ParaGRU', `tol must be >= 0, got ${String(tol)}`);
   const step = (hPrev: Tensor, uu: Tensor, AA: Tensor): { f: Tensor; J: Tensor } => {

@@ -21,7 +21,7 @@ export interface SequenceInputs {
   wHr: Tensor | null;
   /** 1/0 per (t, b) [T, B], or null when all sequences run the full length. */
   mask: Tensor | null;
-  /** GRU reset-before variant (naive implementation only). */
+  /** GRU reset-before variant (recurrent implementation only). */
   resetBefore?: boolean;
 }
 

@@ -1,5 +1,6 @@
 import type { CellKind } from '../../backend/types.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { LayerState } from '../sequence-layer.js';
 import { isTensor } from '../../tensor/tensor.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Rng } from '../../tensor/rng.js';
@@ -16,9 +17,10 @@ import { Module } from '../module.js';
 import { uniform } from '../init.js';
 import { fusedSequence } from './fused.js';
 import type { SequenceInputs } from './fused.js';
-import { cellStep, naiveSequence } from './naive.js';
-import type { CellState, CellWeights } from './naive.js';
+import { cellStep, recurrentSequence } from './recurrent.js';
+import type { CellState, CellWeights } from './recurrent.js';
 import { fastStepStack } from './step.js';
+import { oneOf } from '../sequence-util.js';
 
 /** Options shared by the recurrent layers (PyTorch's names, camelCased). */
 export interface RecurrentOptions {
@@ -35,8 +37,8 @@ export interface RecurrentOptions {
   bidirectional?: boolean;
   /** Block-diagonal recurrent matrix with this many heads (FlashRNN); 1 = dense (default). */
   heads?: number;
-  /** 'fused' (default): whole-sequence kernels with a hand-written backward; 'naive': the tape. */
-  impl?: 'fused' | 'naive';
+  /** 'fused' (default): whole-sequence kernels with a hand-written backward; 'recurrent': the tape. */
+  impl?: 'fused' | 'recurrent';
   rng?: Rng;
   dtype?: DType;
 }
@@ -47,11 +49,8 @@ export interface ForwardOptions {
   lengths?: Tensor | readonly number[];
 }
 
-/** A recurrent state: h plus the cell's other states (LSTM c; sLSTM c, n, m), each [L*D, B, H]. */
-export type RecurrentState = { h: Tensor } & Record<string, Tensor>;
-
 /** What `forward` and `step` return. */
-export interface RecurrentOutput<S extends RecurrentState> {
+export interface RecurrentOutput<S extends LayerState> {
   output: Tensor;
   state: S;
 }
@@ -63,9 +62,9 @@ interface LayerWeights extends CellWeights {
 /**
  * Base of RNN, GRU, LSTM, SLSTM and LeakyRNN: registers PyTorch-named parameters per layer and
  * direction, runs layers and directions, handles batchFirst, lengths, dropout and state, and
- * dispatches each layer-direction to the fused kernels or the naive tape implementation.
+ * dispatches each layer-direction to the fused kernels or the recurrent (tape) implementation, the spec.
  */
-export abstract class RecurrentLayer<S extends RecurrentState> extends Module {
+export abstract class RecurrentLayer<S extends LayerState> extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
@@ -74,13 +73,13 @@ export abstract class RecurrentLayer<S extends RecurrentState> extends Module {
   readonly dropoutP: number;
   readonly bidirectional: boolean;
   readonly heads: number;
-  impl: 'fused' | 'naive';
+  impl: 'fused' | 'recurrent';
   /** Size of h (projSize for a projected LSTM). */
   readonly outSize: number;
   protected readonly rng: Rng;
   private readonly blockMask: Tensor | null;
 
-  /** GRU reset-before variant (Keras/tfjs reset_after=false); runs on the naive implementation. */
+  /** GRU reset-before variant (Keras/tfjs reset_after=false); runs on the recurrent implementation. */
   protected resetBefore = false;
 
   protected constructor(protected readonly kind: CellKind, readonly opName: string, opts: RecurrentOptions,
@@ -102,7 +101,7 @@ export abstract class RecurrentLayer<S extends RecurrentState> extends Module {
     this.dropoutP = o.dropout ?? 0;
     this.impl = o.impl ?? 'fused';
     if (!(this.dropoutP >= 0 && this.dropoutP <= 1)) throw new ArgumentError(opName, `dropout must be in [0, 1], got ${this.dropoutP}`);
-    if (this.impl !== 'fused' && this.impl !== 'naive') throw new ArgumentError(opName, `impl must be 'fused' or 'naive', got ${String(this.impl)}`);
+    oneOf(opName, 'impl', this.impl, ['fused', 'recurrent'] as const);
     const proj = extra.projSize ?? 0;
     if (!Number.isInteger(proj) || proj < 0 || proj >= this.hiddenSize) {
       throw new ArgumentError(opName, `projSize must be an integer in [0, hiddenSize), got ${proj}`);
@@ -241,7 +240,7 @@ export abstract class RecurrentLayer<S extends RecurrentState> extends Module {
     const hs: Tensor[] = [];
     const ss: Tensor[][] = this.stateNames.map(() => []);
     // The reset-before GRU needs a GEMM between the gates, which the fused kernels do not do.
-    const run = this.impl === 'fused' && !this.resetBefore ? fusedSequence : naiveSequence;
+    const run = this.impl === 'fused' && !this.resetBefore ? fusedSequence : recurrentSequence;
     for (let l = 0; l < this.numLayers; l++) {
       if (l > 0 && this.dropoutP > 0 && this.training) seq = dropout(seq, this.dropoutP, { rng: this.rng });
       const ys: Tensor[] = [];

@@ -22,7 +22,7 @@ export class RNN extends RecurrentLayer<HState> {
 /**
  * GRU in PyTorch's convention (gates r, z, n; b_hn inside the reset gate). `resetAfter: false`
  * gives the Keras/tfjs reset-before variant, n = tanh(x W_in + b_in + (r ⊙ h) W_hn + b_hn), which
- * runs on the naive (tape) implementation.
+ * runs on the recurrent (tape) implementation.
  */
 export class GRU extends RecurrentLayer<HState> {
   constructor(opts: RecurrentOptions & { resetAfter?: boolean }) {

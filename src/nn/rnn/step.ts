@@ -2,7 +2,7 @@ import type { Buffer, CellKind } from '../../backend/types.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { empty } from '../../ops/util.js';
 import { CELL_SHAPE } from '../../backend/types.js';
-import type { CellWeights } from './naive.js';
+import type { CellWeights } from './recurrent.js';
 
 /**
  * Streaming step of a whole unidirectional stack straight on backend kernels, for inference when

@@ -3,7 +3,8 @@ import { narrow } from '../../ops/movement.js';
 import { clone } from '../../ops/movement.js';
 import { noGrad } from '../../tensor/tape.js';
 import { ArgumentError } from '../../errors.js';
-import type { RecurrentLayer, RecurrentState } from './layer.js';
+import type { RecurrentLayer } from './layer.js';
+import type { LayerState } from '../sequence-layer.js';
 
 /**
  * Truncated BPTT: yields chunks of `chunk` steps of a long sequence together with the state from
@@ -13,7 +14,7 @@ import type { RecurrentLayer, RecurrentState } from './layer.js';
  *   const it = truncatedBptt(layer, x, 64);
  *   for (let c = it.first(); c; c = it.next(c.state)) { ... train on layer.forward(c.x, c.state) ... }
  */
-export function truncatedBptt<S extends RecurrentState>(layer: RecurrentLayer<S>, x: Tensor, chunk: number) {
+export function truncatedBptt<S extends LayerState>(layer: RecurrentLayer<S>, x: Tensor, chunk: number) {
   if (!Number.isInteger(chunk) || chunk < 1) throw new ArgumentError('truncatedBptt', `chunk must be a positive integer, got ${chunk}`);
   const timeAxis = layer.batchFirst ? 1 : 0;
   const T = x.shape[timeAxis]!;
@@ -32,6 +33,6 @@ export function truncatedBptt<S extends RecurrentState>(layer: RecurrentLayer<S>
 }
 
 /** A copy of every tensor of a state, made without recording (gradients stop here). */
-export function detach<S extends RecurrentState>(state: S): S {
+export function detach<S extends LayerState>(state: S): S {
   return noGrad(() => Object.fromEntries(Object.entries(state).map(([k, t]) => [k, clone(t)]))) as S;
 }

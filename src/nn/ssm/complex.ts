@@ -26,9 +26,9 @@ export const complexCombine: Combine = ([ar1, ai1, br1, bi1], [ar2, ai2, br2, bi
 /**
  * x_t = a ⊙ x_{t-1} + b_t over complex values: b [T, ...] per step, a time-invariant (broadcast
  * to one step's shape), x0 optional. `valid` [T, ...] (1/0, broadcastable) freezes the state where
- * 0. 'scan' runs the associative scan, 'sequential' the loop (the spec). Returns every x_t.
+ * 0. 'scan' runs the associative scan, 'recurrent' the loop (the spec). Returns every x_t.
  */
-export function complexRecurrence(a: Complex, b: Complex, opts: { impl: 'fused' | 'scan' | 'sequential'; x0?: Complex | null; valid?: Tensor | null }): Complex {
+export function complexRecurrence(a: Complex, b: Complex, opts: { impl: 'fused' | 'scan' | 'recurrent'; x0?: Complex | null; valid?: Tensor | null }): Complex {
   const T = b.re.shape[0]!;
   const shape = b.re.shape;
   let aRe = broadcastTo(unsqueeze(a.re, 0), shape), aIm = broadcastTo(unsqueeze(a.im, 0), shape);
@@ -39,7 +39,7 @@ export function complexRecurrence(a: Complex, b: Complex, opts: { impl: 'fused' 
     bRe = where(opts.valid, bRe, 0);
     bIm = where(opts.valid, bIm, 0);
   }
-  if (opts.impl === 'sequential') {
+  if (opts.impl === 'recurrent') {
     const init = opts.x0 ? [opts.x0.re, opts.x0.im] : [];
     const r = scanSequential((carry, [ar, ai, br, bi]) => {
       if (!carry.length) return { carry: [br!, bi!], y: [br!, bi!] };

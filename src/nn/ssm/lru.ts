@@ -1,4 +1,3 @@
-import { ArgumentError } from '../../errors.js';
 import { add, cos, exp, mul, neg, sin, sub } from '../../ops/elementwise.js';
 import { arange, tensor } from '../../ops/creation.js';
 import { matmul } from '../../ops/linalg.js';
@@ -13,6 +12,7 @@ import { cmul, complexRecurrence } from './complex.js';
 import type { Complex } from './complex.js';
 import { lastStep } from './s4d.js';
 import type { SSMImpl } from './s4d.js';
+import { dtypeOpt, oneOf } from '../sequence-util.js';
 
 /**
  * LRU, the Linear Recurrent Unit (Orvieto et al. 2023): N complex modes λ = exp(-exp(ν) + i exp(θ))
@@ -29,8 +29,8 @@ export class LRUKernel extends Module {
 
   constructor(readonly H: number, readonly N: number, rng: Rng, dtype: DType | undefined) {
     super();
-    const o = { rng, ...(dtype ? { dtype } : {}) };
-    const d = dtype ? { dtype } : {};
+    const o = { rng, ...dtypeOpt(dtype) };
+    const d = dtypeOpt(dtype);
     // Ring initialisation: |λ|² uniform in [r_min², r_max²], phase uniform in [0, max_phase].
     const rMin = 0.9, rMax = 0.999, maxPhase = Math.PI / 10;
     const nu: number[] = [], th: number[] = [], ga: number[] = [];
@@ -70,7 +70,7 @@ export class LRUKernel extends Module {
 
   /** u [T, B, H] → y [T, B, H] and the final state [B, N] (recurrent forms). */
   forward(u: Tensor, impl: SSMImpl, valid: Tensor | null, state: Complex | null): { y: Tensor; state: Complex | null } {
-    if (impl !== 'conv' && impl !== 'fused' && impl !== 'scan' && impl !== 'sequential') throw new ArgumentError('LRU', `impl must be conv, fused, scan or sequential, got '${String(impl)}'`);
+    oneOf('LRU', 'impl', impl, ['conv', 'fused', 'scan', 'recurrent'] as const);
     const v = this.input(u); // [T, B, N]
     const T = u.shape[0]!;
     if (impl === 'conv' && !state) {

@@ -13,6 +13,7 @@ import { scanSequential } from '../../scan/sequential.js';
 import { causalConv } from './causal-conv.js';
 import { expm, solve } from './linalg.js';
 import type { SSMImpl } from './s4d.js';
+import { dtypeOpt } from '../sequence-util.js';
 
 /** HiPPO-LegT: A_nk = -√(2n+1)√(2k+1)·(1 if n ≥ k else (-1)^(n-k)), B_n = √(2n+1). */
 export function hippoLegT(N: number): { A: number[][]; B: number[] } {
@@ -30,7 +31,7 @@ export type Discretization = 'bilinear' | 'zoh';
  * bilinear (Ā = (I - Δ/2 A)⁻¹(I + Δ/2 A), B̄ = (I - Δ/2 A)⁻¹ Δ B) or ZOH (Ā = e^{ΔA},
  * B̄ = ∫ e^{As} ds B, from one exponential of the augmented matrix) discretisation, and
  *   x_t = Ā x_{t-1} + B̄ u_t,   y_t = C x_t + D u_t.
- * 'conv' builds the kernel K_k = C Āᵏ B̄ and convolves by FFT; 'sequential' is the recurrence.
+ * 'conv' builds the kernel K_k = C Āᵏ B̄ and convolves by FFT; 'recurrent' is the recurrence.
  */
 export class LSSLKernel extends Module {
   readonly A: Tensor;
@@ -41,8 +42,8 @@ export class LSSLKernel extends Module {
 
   constructor(readonly H: number, readonly N: number, readonly disc: Discretization, learnA: boolean, rng: Rng, dtype: DType | undefined) {
     super();
-    const o = { rng, ...(dtype ? { dtype } : {}) };
-    const d = dtype ? { dtype } : {};
+    const o = { rng, ...dtypeOpt(dtype) };
+    const d = dtypeOpt(dtype);
     const h = hippoLegT(N);
     const A = tensor(h.A.flat(), [N, N], d), B = tensor(h.B, [N], d);
     this.A = learnA ? this.registerParameter('A', A) : this.registerBuffer('A', A);
@@ -84,7 +85,7 @@ export class LSSLKernel extends Module {
 
   /** u [T, B, H] → y [T, B, H]; the recurrent form also returns the final state [B, H, N]. */
   forward(u: Tensor, impl: SSMImpl, valid: Tensor | null, state: { re: Tensor } | null): { y: Tensor; state: { re: Tensor; im: Tensor } | null } {
-    if (impl === 'scan' || impl === 'fused') throw new ArgumentError('LSSL', "has a dense state matrix: use impl 'conv' or 'sequential'");
+    if (impl === 'scan' || impl === 'fused') throw new ArgumentError('LSSL', "has a dense state matrix: use impl 'conv' or 'recurrent'");
     if (impl === 'conv' && !state) {
       const T = u.shape[0]!;
       const y = causalConv(transpose(transpose(u, 0, 1), 1, 2), this.kernel(T));
@@ -107,7 +108,7 @@ export class LSSLKernel extends Module {
 
   /** One step: u [B, H] → y [B, H], state [B, H, N]. */
   step(u: Tensor, state: { re: Tensor } | null): { y: Tensor; state: { re: Tensor; im: Tensor } } {
-    const r = this.forward(unsqueeze(u, 0), 'sequential', null, state);
+    const r = this.forward(unsqueeze(u, 0), 'recurrent', null, state);
     return { y: squeeze(r.y, 0), state: r.state! };
   }
 }

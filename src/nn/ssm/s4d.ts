@@ -1,4 +1,3 @@
-import { ArgumentError } from '../../errors.js';
 import { add, cos, div, exp, mul, neg, sin, sub } from '../../ops/elementwise.js';
 import { arange, full } from '../../ops/creation.js';
 import { narrow, squeeze, transpose, unsqueeze } from '../../ops/movement.js';
@@ -12,12 +11,13 @@ import { causalConv } from './causal-conv.js';
 import { diagonalKernel } from './vandermonde.js';
 import { cmul, complexRecurrence } from './complex.js';
 import type { Complex } from './complex.js';
+import { dtypeOpt, oneOf } from '../sequence-util.js';
 
 /**
  * How an LTI state-space layer runs over a sequence: FFT convolution, one fused recurrence kernel
  * pass, the parallel (associative) scan, or the loop through the tape (the spec).
  */
-export type SSMImpl = 'conv' | 'fused' | 'scan' | 'sequential';
+export type SSMImpl = 'conv' | 'fused' | 'scan' | 'recurrent';
 
 /**
  * S4D (Gu et al. 2022), the diagonal S4 — also the diagonal linear RNN (DLR) view: H independent
@@ -37,8 +37,8 @@ export class S4DKernel extends Module {
 
   constructor(readonly H: number, readonly N: number, rng: Rng, dtype: DType | undefined) {
     super();
-    const o = { rng, ...(dtype ? { dtype } : {}) };
-    const d = dtype ? { dtype } : {};
+    const o = { rng, ...dtypeOpt(dtype) };
+    const d = dtypeOpt(dtype);
     this.log_dt = this.registerParameter('log_dt', uniform([H], Math.log(1e-3), Math.log(1e-1), o));
     this.A_real_log = this.registerParameter('A_real_log', full([H, N], Math.log(0.5), d));
     this.A_imag = this.registerParameter('A_imag', mul(full([H, N], Math.PI, d), unsqueeze(arange(0, N, 1, d), 0)));
@@ -77,7 +77,7 @@ export class S4DKernel extends Module {
       const y = causalConv(transpose(transpose(u, 0, 1), 1, 2), this.kernel(T)); // [B, H, T]
       return { y: add(transpose(transpose(y, 1, 2), 0, 1), mul(u, this.D)), state: null };
     }
-    if (impl !== 'conv' && impl !== 'fused' && impl !== 'scan' && impl !== 'sequential') throw new ArgumentError('S4D', `impl must be conv, fused, scan or sequential, got '${String(impl)}'`);
+    oneOf('S4D', 'impl', impl, ['conv', 'fused', 'scan', 'recurrent'] as const);
     const { a, bb } = this.discretize();
     const uu = unsqueeze(u, -1); // [T, B, H, 1]
     const x = complexRecurrence(a, { re: mul(bb.re, uu), im: mul(bb.im, uu) }, { impl: impl === 'conv' ? 'fused' : impl, x0: state, valid: valid ? unsqueeze(valid, -1) : null });

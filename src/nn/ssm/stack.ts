@@ -4,9 +4,10 @@ import { Module } from '../module.js';
 import { LayerNorm, Linear } from '../layers.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { positiveInt } from '../sequence-util.js';
+import type { LayerState } from '../sequence-layer.js';
+import { dtypeOpt, oneOf, positiveInt } from '../sequence-util.js';
 import { ResidualStack } from '../residual-stack.js';
-import type { BlockResult, StackOptions, StackState } from '../residual-stack.js';
+import type { BlockResult, StackOptions } from '../residual-stack.js';
 import { S4DKernel } from './s4d.js';
 import type { SSMImpl } from './s4d.js';
 import { LRUKernel } from './lru.js';
@@ -21,7 +22,7 @@ export interface SSMOptions extends StackOptions {
   /** Complex modes per channel (s4d) or in total (lru); default 32. */
   stateSize?: number;
   /** 'conv' (FFT convolution; s4d and lssl default), 'scan' (parallel associative scan; lru
-   *  default; not for lssl) or 'sequential'. */
+   *  default; not for lssl) or 'recurrent'. */
   impl?: SSMImpl;
   /** LSSL only: 'bilinear' (default) or 'zoh', and whether A and B are learned (default fixed). */
   discretization?: Discretization;
@@ -29,7 +30,7 @@ export interface SSMOptions extends StackOptions {
 }
 
 /** State: last outputs h [L, B, H] and, from the recurrent forms and `step`, the complex states re, im. */
-export type SSMState = StackState;
+export type SSMState = LayerState;
 
 class SSMBlock extends Module {
   readonly norm: LayerNorm;
@@ -38,10 +39,10 @@ class SSMBlock extends Module {
   constructor(o: SSMOptions & { stateSize: number }, rng: Rng) {
     super();
     const { hiddenSize: H, stateSize: N, dtype } = o;
-    this.norm = this.registerModule('norm', new LayerNorm(H, dtype ? { dtype } : {}));
+    this.norm = this.registerModule('norm', new LayerNorm(H, dtypeOpt(dtype)));
     this.kernel = this.registerModule('ssm', o.kind === 's4d' ? new S4DKernel(H, N, rng, dtype) : o.kind === 'lru' ? new LRUKernel(H, N, rng, dtype)
       : new LSSLKernel(H, N, o.discretization ?? 'bilinear', !!o.learnA, rng, dtype));
-    this.out = this.registerModule('out_proj', new Linear(H, H, { rng, ...(dtype ? { dtype } : {}) }));
+    this.out = this.registerModule('out_proj', new Linear(H, H, { rng, ...dtypeOpt(dtype) }));
   }
   /** Pre-norm residual: x + W gelu(SSM(norm(x))). x [T, B, H] (or [B, H] for a step). */
   mix(x: Tensor, y: Tensor): Tensor {
@@ -63,14 +64,14 @@ export class SSM extends ResidualStack<SSMBlock> {
 
   constructor(opts: SSMOptions) {
     const op = 'SSM';
-    if (opts.kind !== 's4d' && opts.kind !== 'lru' && opts.kind !== 'lssl') throw new ArgumentError(op, `kind must be s4d, lru or lssl, got '${String(opts.kind)}'`);
+    oneOf(op, 'kind', opts.kind, ['s4d', 'lru', 'lssl'] as const);
     if (opts.discretization !== undefined && opts.discretization !== 'bilinear' && opts.discretization !== 'zoh') {
       throw new ArgumentError(op, `discretization must be bilinear or zoh, got '${String(opts.discretization)}'`);
     }
     const stateSize = positiveInt(op, 'stateSize', opts.stateSize ?? 32);
     const impl = opts.impl ?? (opts.kind === 'lru' ? 'scan' : 'conv');
-    if (!['conv', 'fused', 'scan', 'sequential'].includes(impl)) throw new ArgumentError(op, `impl must be conv, fused, scan or sequential, got '${String(impl)}'`);
-    if (opts.kind === 'lssl' && (impl === 'scan' || impl === 'fused')) throw new ArgumentError(op, "lssl has a dense state matrix: use impl 'conv' or 'sequential'");
+    oneOf(op, 'impl', impl, ['conv', 'fused', 'scan', 'recurrent'] as const);
+    if (opts.kind === 'lssl' && (impl === 'scan' || impl === 'fused')) throw new ArgumentError(op, "lssl has a dense state matrix: use impl 'conv' or 'recurrent'");
     super(op, opts, (rng) => new SSMBlock({ ...opts, hiddenSize: positiveInt(op, 'hiddenSize', opts.hiddenSize), stateSize }, rng));
     this.kind = opts.kind;
     this.stateSize = stateSize;
@@ -80,7 +81,7 @@ export class SSM extends ResidualStack<SSMBlock> {
   protected runBlock(blk: SSMBlock, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null, stepping: boolean): BlockResult {
     // A carried state, or a step that must hand one on, needs a recurrent form (the convolution
     // starts from zero and keeps no state). Ragged lengths do not: the convolution is causal.
-    const recurrent = this.kind === 'lssl' ? 'sequential' : 'fused';
+    const recurrent = this.kind === 'lssl' ? 'recurrent' : 'fused';
     const impl = this.impl === 'conv' && (prev || stepping) ? recurrent : this.impl;
     const r = blk.kernel.forward(blk.norm.forward(seq), impl, valid, prev ? { re: prev.re!, im: prev.im! } : null);
     return { y: blk.mix(seq, r.y), state: r.state ? { re: r.state.re, im: r.state.im } : null };

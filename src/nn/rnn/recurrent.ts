@@ -3,6 +3,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { add, exp, logSigmoid, maximum, mul, relu, sigmoid, sub, tanh, div, where } from '../../ops/elementwise.js';
 import { linear } from '../../ops/linalg.js';
 import { narrow, reshape, split, stack, unsqueeze } from '../../ops/movement.js';
+import { scanSequential } from '../../scan/sequential.js';
 import { noGrad } from '../../tensor/tape.js';
 import { CELL_SHAPE } from '../../backend/types.js';
 import type { SequenceInputs, SequenceOutputs } from './fused.js';
@@ -91,28 +92,24 @@ export function cellStep(kind: CellKind, x: Tensor, st: CellState, w: CellWeight
 }
 
 /**
- * The naive whole-sequence pass: `cellStep` scanned over time through the tape, with frozen
- * state and zero output where `mask` is 0. Same signature and results as `fusedSequence`.
+ * The whole-sequence pass as the spec: `cellStep` scanned over time through the tape
+ * (`scanSequential`, so backward is O(T)), with frozen state and zero output where `mask` is 0.
+ * Same signature and results as `fusedSequence`.
  */
-export function naiveSequence(inp: SequenceInputs): SequenceOutputs {
-  const T = inp.x.shape[0]!;
+export function recurrentSequence(inp: SequenceInputs): SequenceOutputs {
   const S = CELL_SHAPE[inp.kind].states;
   const w: CellWeights = { wIh: inp.wIh, wHh: inp.wHh, bIh: inp.bIh, bHh: inp.bHh, param: inp.param, wHr: inp.wHr, resetBefore: inp.resetBefore ?? false };
-  let st: CellState = { h: inp.h0, s: S ? split(inp.s0!, S, 0).map((t) => reshape(t, t.shape.slice(1))) : [] };
-  const ys: Tensor[] = new Array<Tensor>(T);
-  for (let q = 0; q < T; q++) {
-    const t = inp.reverse ? T - 1 - q : q;
-    const xt = reshape(narrow(inp.x, 0, t, 1), inp.x.shape.slice(1));
-    const next = cellStep(inp.kind, xt, st, w);
-    if (inp.mask) {
-      const m = unsqueeze(reshape(narrow(inp.mask, 0, t, 1), [-1]), 1);
-      const keep = (a: Tensor, b: Tensor): Tensor => where(m, a, b);
-      st = { h: keep(next.h, st.h), s: next.s.map((sv, k) => keep(sv, st.s[k]!)) };
-      ys[t] = where(m, st.h, 0);
-    } else {
-      st = next;
-      ys[t] = st.h;
-    }
-  }
-  return { y: stack(ys, 0), h: st.h, s: S ? stack(st.s, 0) : null };
+  const s0 = S ? split(inp.s0!, S, 0).map((t) => reshape(t, t.shape.slice(1))) : [];
+  // carry = [h, ...cell states]; xs = [x] or [x, mask] with mask [T, B] or [T, B, 1].
+  const r = scanSequential(([h, ...s], [xt, mt]) => {
+    const st: CellState = { h: h!, s };
+    const next = cellStep(inp.kind, xt!, st, w);
+    if (!mt) return { carry: [next.h, ...next.s], y: [next.h] };
+    const m = unsqueeze(reshape(mt, [-1]), 1); // [B, 1]
+    const keep = (a: Tensor, b: Tensor): Tensor => where(m, a, b);
+    const hNew = keep(next.h, st.h);
+    return { carry: [hNew, ...next.s.map((sv, k) => keep(sv, s[k]!))], y: [where(m, hNew, 0)] };
+  }, [inp.h0, ...s0], inp.mask ? [inp.x, inp.mask] : [inp.x], { reverse: !!inp.reverse });
+  const [h, ...s] = r.carry;
+  return { y: r.ys[0]!, h: h!, s: S ? stack(s, 0) : null };
 }
