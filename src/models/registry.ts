@@ -180,7 +180,11 @@ const SPECS: ModelSpec[] = [
     options: delta, create: (s, o) => new GatedDeltaNet({ ...stack(s), ...o }) }),
   model({
     name: 'deltaproduct', description: 'DeltaProduct (fla GatedDeltaProduct): householder = n_h delta steps per token; allowNegEigval for beta in (0, 2)',
-    options: { ...delta, householder: { type: 'int', default: 2, min: 1, help: 'n_h: Householder (delta-rule) steps per token' } },
+    options: {
+      ...delta,
+      householder: { type: 'int', default: 2, min: 1, help: 'n_h: Householder (delta-rule) steps per token' },
+      forgetGate: { type: 'boolean', default: false, help: "fla's Gated DeltaProduct: a decay per head and token (a_proj, A_log, dt_bias)" },
+    },
     create: (s, o) => new DeltaProduct({ ...stack(s), ...o }),
   }),
   model({
