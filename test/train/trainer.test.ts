@@ -263,6 +263,9 @@ describe('SequenceModel', () => {
     assert.ok(!keys({ name: 'gla' }).some((k) => k.includes('conv1d')));
     assert.ok(!keys({ name: 'deltanet', options: { shortConv: false } }).some((k) => k.includes('conv1d')));
     assert.ok(keys({ name: 'deltanet' }).includes('rnn.layers.0.attn.k_conv1d.weight'));
+    // forgetGate reaches DeltaProduct: the decay parameters of fla's Gated DeltaProduct appear
+    assert.ok(!keys({ name: 'deltaproduct' }).some((k) => k.includes('A_log')));
+    assert.ok(keys({ name: 'deltaproduct', options: { forgetGate: true } }).includes('rnn.layers.0.attn.A_log'));
     // a hybrid hands each part the options it has: heads to both, householder to deltaproduct only
     const h = new SequenceModel(modelConfigFor(CYCLE, { name: 'deltaproduct+lstm', hiddenSize: 8, numLayers: 2, options: { heads: 2, householder: 3 } }));
     assert.deepEqual(h.stateDict()['rnn.layers.0.layers.0.attn.b_proj.weight']!.shape, [2 * 3, 8]);
