@@ -42,6 +42,8 @@ export interface ModelSpec {
   readonly options: OptionSpecs;
   /** Whether it can read a sequence in both directions (classic RNNs only; the rest are causal). */
   readonly bidirectional: boolean;
+  /** A hybrid's models, in layer order (absent for a single model). */
+  readonly parts?: readonly ModelSpec[];
   /**
    * Builds the stack. `options` are the given ones, checked (`checkModelOptions`); the spec fills
    * its own defaults, so a hybrid hands each part only what the user set.
@@ -221,7 +223,16 @@ export function getModel(name: string): ModelSpec {
 
 /** Checks options for model `name` (types, ranges, names); returns them typed, without defaults. */
 export function checkModelOptions(name: string, given: Readonly<Record<string, unknown>>): Record<string, OptionValue> {
-  return checkOptions(`model ${name}`, getModel(name).options, given);
+  const spec = getModel(name);
+  const out = checkOptions(`model ${name}`, spec.options, given);
+  // A hybrid's parts may share a name with different values allowed (impl): each part checks its own.
+  for (const part of spec.parts ?? []) checkOptions(`model ${name} (its ${part.name} layers)`, part.options, pick(given, part.options));
+  return out;
+}
+
+/** The entries of `given` that `specs` declares. */
+function pick<V>(given: Readonly<Record<string, V>>, specs: OptionSpecs): Record<string, V> {
+  return Object.fromEntries(Object.entries(given).filter(([k]) => Object.hasOwn(specs, k)));
 }
 
 /** `recurrent models NAME`: the model's description and one line per option (default, values, help). */
@@ -246,16 +257,22 @@ function hybrid(name: string, parts: ModelSpec[]): ModelSpec {
   for (const p of parts) {
     for (const [k, o] of Object.entries(p.options)) {
       const seen = options[k];
-      if (!seen) options[k] = o;
-      else if (seen.default !== o.default) options[k] = { ...seen, help: `${seen.help} (default per layer: ${parts.filter((q) => k in q.options).map((q) => `${q.name} ${String(q.options[k]!.default)}`).join(', ')})` };
+      if (!seen) {
+        options[k] = o;
+      } else if (seen.default !== o.default || (seen.type === 'choice' && o.type === 'choice' && seen.choices.join() !== o.choices.join())) {
+        // Shown once for the hybrid; each part keeps (and checks) its own default and values.
+        const owners = parts.filter((q) => Object.hasOwn(q.options, k));
+        const choices = [...new Set(owners.flatMap((q) => { const c = q.options[k]!; return c.type === 'choice' ? c.choices : []; }))];
+        const merged = seen.type === 'choice' ? { ...seen, choices } : seen;
+        options[k] = { ...merged, help: `${seen.help} (per layer: ${owners.map((q) => `${q.name} ${String(q.options[k]!.default)}${q.options[k]!.type === 'choice' ? ` of ${describeOption(q.options[k]!)}` : ''}`).join(', ')})` };
+      }
     }
   }
   return {
-    name, description: `hybrid: layers cycle through ${parts.map((p) => p.name).join(', ')}`, options, bidirectional: false,
+    name, description: `hybrid: layers cycle through ${parts.map((p) => p.name).join(', ')}`, options, bidirectional: false, parts,
     create: (s, given) => new HybridStack(Array.from({ length: s.numLayers }, (_, l) => {
       const part = parts[l % parts.length]!;
-      const own = Object.fromEntries(Object.entries(given).filter(([k]) => k in part.options));
-      return part.create({ ...s, inputSize: l === 0 ? s.inputSize : s.hiddenSize, numLayers: 1, dropout: 0 }, own);
+      return part.create({ ...s, inputSize: l === 0 ? s.inputSize : s.hiddenSize, numLayers: 1, dropout: 0 }, pick(given, part.options));
     }), { dropout: s.dropout, rng: s.rng }),
   };
 }

@@ -285,6 +285,8 @@ describe('listing and usage', () => {
     ['--heads on a diagonal model', ['train', '--model', 'paragru', '--heads', '2'], /model paragru: unknown option 'heads'; valid options: impl, iterations/],
     ['bidirectional causal model', ['train', '--model', 'mamba', '--bidirectional'], /model mamba: is causal: bidirectional is not supported/],
     ['unknown model for models', ['models', 'nope'], /unknown model 'nope'; valid models/],
+    ['hybrid option a part rejects', ['train', '--model', 'mamba2+lstm', '--model-opt', 'impl=chunk'], /model mamba2\+lstm \(its lstm layers\): option 'impl' must be fused\|recurrent, got 'chunk'/],
+    ['hybrid option nobody has', ['train', '--model', 'mamba2+lstm', '--model-opt', 'householder=2'], /model mamba2\+lstm: unknown option 'householder'; valid options: .*heads/],
     ['bench --model-opt a model lacks', ['bench', '--models', 'gla,lstm', '--model-opt', 'shortConv=on'], /model lstm: unknown option 'shortConv'/],
   ];
   for (const [name, args, re] of mistakes) {
