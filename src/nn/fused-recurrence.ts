@@ -2,6 +2,7 @@ import { customGrad } from '../autodiff/grad.js';
 import { empty } from '../ops/util.js';
 import type { Backend, Buffer } from '../backend/types.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { RecurrenceOutput } from './sequence-layer.js';
 import { fusedInputs, willRecord } from './fused-inputs.js';
 
 /**
@@ -29,7 +30,7 @@ export interface FusedRecurrenceSpec<A> {
 }
 
 /** Runs a fused recurrence (see `FusedRecurrenceSpec`); returns o and the final state. */
-export function fusedRecurrence<A>(spec: FusedRecurrenceSpec<A>): { o: Tensor; state: Tensor } {
+export function fusedRecurrence<A>(spec: FusedRecurrenceSpec<A>): RecurrenceOutput {
   const inputs = fusedInputs(spec.op, spec.inputs);
   const present = spec.inputs.filter(([, t]) => t !== null).map(([name]) => name);
   const be = inputs[0]!.backend, dtype = inputs[0]!.dtype;

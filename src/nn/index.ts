@@ -4,24 +4,30 @@ export { Linear, Embedding, LayerNorm, RMSNorm, Dropout, Sequential, ReLU, Tanh,
 export type { LayerOptions, TensorLayer } from './layers.js';
 export * as init from './init.js';
 export { RNN, GRU, LSTM, SLSTM, LeakyRNN, RecurrentLayer, truncatedBptt } from './rnn/index.js';
-export type { HState, LSTMState, SLSTMState, RecurrentOptions, ForwardOptions, RecurrentOutput } from './rnn/index.js';
+export type { HState, LSTMState, SLSTMState, RecurrentOptions, ForwardOptions, RecurrentOutput, TbpttChunk, TbpttIterator } from './rnn/index.js';
 export { Aaren, prefixAttention, prefixAttentionQuadratic } from './aaren/index.js';
-export type { AarenOptions, AarenState, PrefixState } from './aaren/index.js';
+export type { AarenBlock, AarenOptions, AarenState, PrefixState, PrefixImpl } from './aaren/index.js';
 export { ParaGRU, ParaLSTM } from './pararnn/index.js';
-export type { ParaGRUOptions, ParaLSTMOptions, NewtonOptions } from './pararnn/index.js';
+export type { ParaGRUOptions, ParaLSTMOptions, ParaLayer, NewtonOptions } from './pararnn/index.js';
 export { SSM, causalConv } from './ssm/index.js';
-export type { SSMOptions, SSMState, SSMImpl } from './ssm/index.js';
-export { Mamba, selectiveScan, selectiveScanRecurrent, selectiveScanAssociative, selectiveScanFused } from './mamba/index.js';
-export type { MambaOptions, MambaState, SelectiveImpl, SelectiveOptions, SelectiveScanOptions } from './mamba/index.js';
+export type {
+  SSMOptions, SSMState, SSMImpl, SSMBlock, S4DKernel, LRUKernel, LSSLKernel, Complex, Discretization, Discretized, S4DDiscretized,
+} from './ssm/index.js';
+export { Mamba, MambaMixer, selectiveScan, selectiveScanRecurrent, selectiveScanAssociative, selectiveScanFused } from './mamba/index.js';
+export type { MambaBlock, MambaMixerState, MambaOptions, MambaState, SelectiveImpl, SelectiveOptions, SelectiveScanOptions } from './mamba/index.js';
 export { deltaProduct, deltaRule, deltaRuleRecurrent, deltaRuleChunk, deltaRuleFused, DeltaNet, DeltaProduct, GatedDeltaNet } from './delta/index.js';
-export type { DeltaImpl, DeltaFormOptions, DeltaNetOptions, DeltaOptions, DeltaProductOptions } from './delta/index.js';
+export type {
+  DeltaImpl, DeltaFormOptions, DeltaNetOptions, DeltaOptions, DeltaProductOptions, DeltaLayerConfig, DeltaBlock, DeltaAttention, DeltaStack,
+} from './delta/index.js';
 export { GLA, GLAAttention, gatedLinearAttention, glaRecurrent, glaChunk, glaFused } from './gla/index.js';
 export type { GLAImpl, GLAOpOptions, GLAFormOptions, GLAAttentionOptions, GLAOptions } from './gla/index.js';
 export { Mamba2, Mamba2Mixer, RMSNormGated } from './mamba2/index.js';
 export type { Mamba2MixerOptions, Mamba2MixerState, Mamba2Options, Mamba2State } from './mamba2/index.js';
 export { MLSTM, MLSTMLayer, mlstm, mlstmRecurrent, mlstmParallel, mlstmChunk } from './mlstm/index.js';
 export type { MLSTMImpl, MLSTMState, MLSTMCellOptions, MLSTMFormOptions, MLSTMLayerOptions, MLSTMOptions } from './mlstm/index.js';
-export type { LayerState, SequenceLayer, SequenceForwardOptions } from './sequence-layer.js';
+export type { LayerState, SequenceLayer, SequenceForwardOptions, SequenceOutput, MixerOutput, RecurrenceOutput } from './sequence-layer.js';
+export type { ModuleList } from './module-list.js';
+export type { StackOptions, BlockResult } from './residual-stack.js';
 export { ShortConv } from './short-conv.js';
 export type { ShortConvOptions } from './short-conv.js';
 export { Attention, CausalAttention } from './attention/index.js';

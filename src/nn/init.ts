@@ -8,15 +8,25 @@ import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 
 /** Options shared by initializers. */
 export interface InitOptions {
+  /** Generator to draw from (default: the global one). */
   rng?: Rng;
+  /** Element type of the result (default float32). */
   dtype?: DType;
+}
+
+/** A weight's fan_in and fan_out, the sizes the scaled initializers divide by. */
+export interface Fans {
+  /** Inputs feeding each output unit: in · prod(kernel). */
+  fanIn: number;
+  /** Outputs each input unit feeds: out · prod(kernel). */
+  fanOut: number;
 }
 
 /**
  * fan_in and fan_out as PyTorch computes them: weight [out, in, ...kernel] has
  * fan_in = in * prod(kernel), fan_out = out * prod(kernel).
  */
-export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
+export function fans(shape: readonly number[]): Fans {
   if (shape.length < 2) throw new ShapeError('init', `fan_in/fan_out need at least 2 dimensions, got ${fmtShape(shape)}`);
   let receptive = 1;
   for (let i = 2; i < shape.length; i++) receptive *= shape[i]!;
@@ -60,7 +70,9 @@ export function xavierNormal(shape: readonly number[], opts: InitOptions & { gai
 
 /** He/Kaiming options: `a` is the negative slope of leaky ReLU (0 for ReLU); mode picks the fan. */
 export interface KaimingOptions extends InitOptions {
+  /** Negative slope of the leaky ReLU that follows (default 0, plain ReLU). */
   a?: number;
+  /** Which fan to preserve the variance of: forward (`fanIn`, default) or backward (`fanOut`). */
   mode?: 'fanIn' | 'fanOut';
 }
 

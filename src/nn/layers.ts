@@ -16,11 +16,13 @@ import { normal, uniform } from './init.js';
 export interface LayerOptions {
   /** Generator for the initial weights (default: the global one). */
   rng?: Rng;
+  /** Element type of the parameters (default float32). */
   dtype?: DType;
 }
 
 /** A module mapping one tensor to one tensor (what `Sequential` chains). */
 export interface TensorLayer extends Module {
+  /** Maps the input tensor to the output tensor. */
   forward(x: Tensor): Tensor;
 }
 
@@ -33,9 +35,15 @@ function checkPositiveInt(op: string, name: string, v: number): void {
  * (U(-1/sqrt(in), 1/sqrt(in)) for weight and bias).
  */
 export class Linear extends Module implements TensorLayer {
+  /** Weight [outFeatures, inFeatures]. */
   readonly weight: Tensor;
+  /** Bias [outFeatures]; null when built with `bias: false`. */
   readonly bias: Tensor | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LayerOptions & { bias?: boolean } = {}) {
+  constructor(
+    /** Size of the last input axis. */
+    readonly inFeatures: number,
+    /** Size of the last output axis. */
+    readonly outFeatures: number, opts: LayerOptions & { bias?: boolean } = {}) {
     super();
     checkPositiveInt('Linear', 'inFeatures', inFeatures);
     checkPositiveInt('Linear', 'outFeatures', outFeatures);
@@ -45,6 +53,7 @@ export class Linear extends Module implements TensorLayer {
     this.bias = opts.bias === false ? null : this.registerParameter('bias', uniform([outFeatures], -bound, bound, init));
   }
 
+  /** x [..., inFeatures] → [..., outFeatures]. */
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
   }
@@ -52,8 +61,14 @@ export class Linear extends Module implements TensorLayer {
 
 /** Lookup table [numEmbeddings, dim], initialised N(0, 1) as PyTorch. */
 export class Embedding extends Module {
+  /** The table [numEmbeddings, embeddingDim]. */
   readonly weight: Tensor;
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: LayerOptions = {}) {
+  constructor(
+    /** Number of rows (the vocabulary size). */
+    readonly numEmbeddings: number,
+    /** Width of each row. */
+    readonly embeddingDim: number,
+    opts: LayerOptions = {}) {
     super();
     checkPositiveInt('Embedding', 'numEmbeddings', numEmbeddings);
     checkPositiveInt('Embedding', 'embeddingDim', embeddingDim);
@@ -68,9 +83,14 @@ export class Embedding extends Module {
 
 /** Layer normalisation over the last axis, with learnable weight (ones) and bias (zeros). */
 export class LayerNorm extends Module implements TensorLayer {
+  /** Scale [normalizedShape]; null without `elementwiseAffine`. */
   readonly weight: Tensor | null;
+  /** Shift [normalizedShape]; null without `elementwiseAffine` or with `bias: false`. */
   readonly bias: Tensor | null;
-  constructor(readonly normalizedShape: number, opts: { eps?: number; elementwiseAffine?: boolean; bias?: boolean; dtype?: DType } = {}) {
+  constructor(
+    /** Size of the normalised last axis. */
+    readonly normalizedShape: number,
+    opts: { eps?: number; elementwiseAffine?: boolean; bias?: boolean; dtype?: DType } = {}) {
     super();
     checkPositiveInt('LayerNorm', 'normalizedShape', normalizedShape);
     this.eps = opts.eps ?? 1e-5;
@@ -79,8 +99,10 @@ export class LayerNorm extends Module implements TensorLayer {
     this.weight = affine ? this.registerParameter('weight', ones([normalizedShape], { dtype })) : null;
     this.bias = affine && opts.bias !== false ? this.registerParameter('bias', zeros([normalizedShape], { dtype })) : null;
   }
+  /** Added to the variance before the square root (default 1e-5). */
   readonly eps: number;
 
+  /** Normalises x [..., normalizedShape] over its last axis. */
   forward(x: Tensor): Tensor {
     return layerNorm(x, this.weight, this.bias, this.eps);
   }
@@ -88,15 +110,21 @@ export class LayerNorm extends Module implements TensorLayer {
 
 /** RMS normalisation over the last axis with a learnable weight (ones). */
 export class RMSNorm extends Module implements TensorLayer {
+  /** Scale [normalizedShape]; null with `elementwiseAffine: false`. */
   readonly weight: Tensor | null;
+  /** Added to the mean square before the square root (default 1e-6). */
   readonly eps: number;
-  constructor(readonly normalizedShape: number, opts: { eps?: number; elementwiseAffine?: boolean; dtype?: DType } = {}) {
+  constructor(
+    /** Size of the normalised last axis. */
+    readonly normalizedShape: number,
+    opts: { eps?: number; elementwiseAffine?: boolean; dtype?: DType } = {}) {
     super();
     checkPositiveInt('RMSNorm', 'normalizedShape', normalizedShape);
     this.eps = opts.eps ?? 1e-6;
     this.weight = opts.elementwiseAffine === false ? null : this.registerParameter('weight', full([normalizedShape], 1, { dtype: opts.dtype ?? 'float32' }));
   }
 
+  /** Normalises x [..., normalizedShape] over its last axis. */
   forward(x: Tensor): Tensor {
     return rmsNorm(x, this.weight, this.eps);
   }
@@ -105,12 +133,17 @@ export class RMSNorm extends Module implements TensorLayer {
 /** Inverted dropout, active only in training mode. Its own generator keeps masks reproducible. */
 export class Dropout extends Module implements TensorLayer {
   private readonly rng: Rng;
-  constructor(readonly p = 0.5, opts: { rng?: Rng } = {}) {
+  constructor(
+    /** Probability of zeroing each element (default 0.5). */
+    readonly p = 0.5,
+    opts: { rng?: Rng } = {},
+  ) {
     super();
     if (!(p >= 0 && p <= 1)) throw new ArgumentError('Dropout', `p must be in [0, 1], got ${p}`);
     this.rng = opts.rng ?? globalGenerator().split();
   }
 
+  /** Zeroes elements with probability p and scales the rest by 1/(1-p) in training; identity in eval. */
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, { training: this.training, rng: this.rng });
   }
@@ -122,6 +155,7 @@ class Activation extends Module implements TensorLayer {
     super();
   }
 
+  /** Applies the function elementwise. */
   forward(x: Tensor): Tensor {
     return this.fn(x);
   }
@@ -140,6 +174,7 @@ export class SiLU extends Activation { constructor() { super(silu); } }
 
 /** Applies layers in order; children are named 0, 1, 2, ... as in PyTorch. */
 export class Sequential extends Module implements TensorLayer {
+  /** The chained layers, in order. */
   readonly layers: TensorLayer[];
   constructor(...layers: TensorLayer[]) {
     super();
@@ -152,6 +187,7 @@ export class Sequential extends Module implements TensorLayer {
     this.layers = layers;
   }
 
+  /** Runs x through every layer in order. */
   forward(x: Tensor): Tensor {
     let h = x;
     for (const l of this.layers) {

@@ -10,24 +10,30 @@ import { globalGenerator } from '../tensor/rng.js';
 import type { Rng } from '../tensor/rng.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { LayerState } from './sequence-layer.js';
+import type { LayerState, SequenceOutput } from './sequence-layer.js';
 
 /** Options every residual stack takes. */
 export interface StackOptions {
+  /** Features per input step; a Linear projects them to hiddenSize when they differ. */
   inputSize: number;
   /** Model width d. */
   hiddenSize: number;
+  /** Number of residual blocks (default 1). */
   numLayers?: number;
   /** Dropout on the outputs of every block but the last, in training mode (default 0). */
   dropout?: number;
+  /** Generator for the initial weights and dropout masks (default: the global one). */
   rng?: Rng;
+  /** Element type of the parameters (default float32). */
   dtype?: DType;
 }
 
 
 /** What one block returns: the new residual stream [T, B, d] and its carried state (each [B, ...]). */
 export interface BlockResult {
+  /** The block's output stream [T, B, d] (its input plus the block's residual branch). */
   y: Tensor;
+  /** The block's carried state, each tensor [B, ...]; null when the block carries nothing but h. */
   state: Record<string, Tensor> | null;
 }
 
@@ -38,15 +44,25 @@ export interface BlockResult {
  * per layer, and `step` as a one-token forward. Batch-first: forward(x [B, T, inputSize]).
  */
 export abstract class ResidualStack<B extends Module> extends Module {
+  /** Features per input step. */
   readonly inputSize: number;
+  /** Model width d. */
   readonly hiddenSize: number;
+  /** Number of residual blocks. */
   readonly numLayers: number;
+  /** Dropout rate between blocks, in training mode. */
   readonly dropoutP: number;
+  /** Projection inputSize → d (state-dict `in_proj`); null when the two are equal. */
   readonly inProj: Linear | null;
+  /** The blocks, in order (state-dict `layers.{i}`). */
   readonly layers: ModuleList<B>;
+  /** Generator for the initial weights and inter-block dropout masks. */
   protected readonly rng: Rng;
 
-  protected constructor(readonly opName: string, opts: StackOptions, makeBlock: (rng: Rng) => B) {
+  protected constructor(
+    /** Class name used in error messages. */
+    readonly opName: string,
+    opts: StackOptions, makeBlock: (rng: Rng) => B) {
     super();
     const op = opName;
     this.inputSize = positiveInt(op, 'inputSize', opts.inputSize);
@@ -63,6 +79,8 @@ export abstract class ResidualStack<B extends Module> extends Module {
    * The checks every stack constructor runs before it builds blocks: the model width d and the
    * head count, which d must divide when `divides` (stacks whose heads split other widths pass
    * false and check those). Static, so a subclass can call it before `super`.
+   *
+   * @internal
    */
   protected static widths(op: string, opts: { hiddenSize: number; heads?: number | undefined }, divides = true): { d: number; heads: number } {
     const d = positiveInt(op, 'hiddenSize', opts.hiddenSize);
@@ -79,18 +97,18 @@ export abstract class ResidualStack<B extends Module> extends Module {
     stepping: boolean, lengths: readonly number[] | null): BlockResult;
 
   /** Runs x [B, T, inputSize] → output [B, T, d], continuing from `state` when given. */
-  forward(x: Tensor, state?: LayerState | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: LayerState } {
+  forward(x: Tensor, state?: LayerState | null, opts: { lengths?: readonly number[] } = {}): SequenceOutput {
     return this.run(x, state ?? null, opts.lengths ?? null, false);
   }
 
   /** One streaming step: x [B, inputSize] → output [B, d]. */
-  step(x: Tensor, state?: LayerState | null): { output: Tensor; state: LayerState } {
+  step(x: Tensor, state?: LayerState | null): SequenceOutput {
     if (x.rank !== 2 || x.shape[1] !== this.inputSize) throw new ShapeError(`${this.opName}.step`, `x must be [batch, ${this.inputSize}], got ${fmtShape(x.shape)}`);
     const r = this.run(unsqueeze(x, 1), state ?? null, null, true);
     return { output: squeeze(r.output, 1), state: r.state };
   }
 
-  private run(x: Tensor, state: LayerState | null, lengthList: readonly number[] | null, stepping: boolean): { output: Tensor; state: LayerState } {
+  private run(x: Tensor, state: LayerState | null, lengthList: readonly number[] | null, stepping: boolean): SequenceOutput {
     const op = this.opName;
     if (x.rank !== 3 || x.shape[2] !== this.inputSize) throw new ShapeError(op, `x must be [batch, time, ${this.inputSize}], got ${fmtShape(x.shape)}`);
     const [B, T] = x.shape as [number, number];

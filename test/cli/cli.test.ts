@@ -243,7 +243,7 @@ describe('listing and usage', () => {
     const none = cli(['models', 'paragru'], { engine: false });
     assert.match(none.stdout, /iterations\s+3/);
     const hybrid = cli(['models', 'gla+deltanet'], { engine: false });
-    assert.match(hybrid.stdout, /shortConv\s+false\s.*default per layer: gla false, deltanet true/);
+    assert.match(hybrid.stdout, /shortConv\s+false\s.*\(per layer: gla false, deltanet true\)/);
   });
 
   test('help exits 0; no command prints the usage and exits 2', () => {

@@ -10,12 +10,13 @@ import { LayerNorm, Linear } from '../layers.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import type { LayerState } from '../sequence-layer.js';
+import type { LayerState, MixerOutput } from '../sequence-layer.js';
 import { prefixAttention } from './prefix.js';
 import type { PrefixImpl, PrefixState } from './prefix.js';
 
 /** Options of `Aaren` (model width d = hiddenSize, split over `heads`). */
 export interface AarenOptions extends StackOptions {
+  /** Attention heads (default 1); hiddenSize must divide by it. */
   heads?: number;
   /** Feed-forward width as a multiple of d (default 2). */
   mlpRatio?: number;
@@ -30,17 +31,30 @@ export type AarenState = LayerState;
  * One Aaren block (pre-norm, residual): causal softmax pooling with a learned query per head —
  * attention computed as an RNN — then a GELU feed-forward. x is time-major [T, B, d].
  */
-class AarenBlock extends Module {
+export class AarenBlock extends Module {
+  /** LayerNorm before the attention (`norm1`). */
   readonly norm1: LayerNorm;
+  /** The learned query per head [heads, d / heads]. */
   readonly query: Tensor;
+  /** Key projection d → d, no bias (`k_proj`). */
   readonly kProj: Linear;
+  /** Value projection d → d, no bias (`v_proj`). */
   readonly vProj: Linear;
+  /** Output projection of the attention (`out_proj`). */
   readonly outProj: Linear;
+  /** LayerNorm before the feed-forward (`norm2`). */
   readonly norm2: LayerNorm;
+  /** Feed-forward up-projection d → mlpRatio · d. */
   readonly fc1: Linear;
+  /** Feed-forward down-projection mlpRatio · d → d. */
   readonly fc2: Linear;
 
-  constructor(readonly d: number, readonly heads: number, ratio: number, rng: Rng, dtype: DType | undefined) {
+  constructor(
+    /** Model width d. */
+    readonly d: number,
+    /** Attention heads. */
+    readonly heads: number,
+    ratio: number, rng: Rng, dtype: DType | undefined) {
     super();
     const o = { rng, ...dtypeOpt(dtype) };
     this.norm1 = this.registerModule('norm1', new LayerNorm(d, dtypeOpt(dtype)));
@@ -63,7 +77,11 @@ class AarenBlock extends Module {
     return [div(sum(mul(k, this.query), -1), Math.sqrt(dh)), v];
   }
 
-  forward(x: Tensor, valid: Tensor | null, state: PrefixState | null, impl: PrefixImpl): { y: Tensor; state: PrefixState } {
+  /**
+   * x [T, B, d] → y [T, B, d], continuing the running attention from `state`; `valid` [T, B, 1]
+   * gives padded steps weight 0 so the state stays as it was.
+   */
+  forward(x: Tensor, valid: Tensor | null, state: PrefixState | null, impl: PrefixImpl): MixerOutput<PrefixState> {
     const [T, B] = x.shape as [number, number];
     let [s, v] = this.scoresValues(x);
     // Steps past a sequence's end get a score of -1e30: weight exactly 0, state unchanged.
@@ -83,7 +101,9 @@ class AarenBlock extends Module {
  * the recurrent layers: forward(x [B, T, inputSize], state?, { lengths }) → output [B, T, d].
  */
 export class Aaren extends ResidualStack<AarenBlock> {
+  /** Attention heads per block. */
   readonly heads: number;
+  /** How the prefix attention runs: parallel scan or recurrence. */
   readonly impl: PrefixImpl;
 
   constructor(opts: AarenOptions) {

@@ -8,9 +8,17 @@ import { associativeScan } from '../../scan/associative.js';
 import type { Combine } from '../../scan/associative.js';
 import { scanSequential } from '../../scan/sequential.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { RecurrenceOutput } from '../sequence-layer.js';
 
 /** Running softmax-attention state: max score m [...], denominator u [...], numerator w [..., dv]. */
-export interface PrefixState { m: Tensor; u: Tensor; w: Tensor }
+export interface PrefixState {
+  /** Running maximum score [...], the shift that keeps every exponent ≤ 0. */
+  m: Tensor;
+  /** Running softmax denominator Σ e^{s_i − m} [...]. */
+  u: Tensor;
+  /** Running numerator Σ e^{s_i − m} v_i [..., dv]. */
+  w: Tensor;
+}
 
 /**
  * The Aaren combine on (m, u, w): "A then B" = (m, u_A e^{m_A-m} + u_B e^{m_B-m}, same for w),
@@ -32,7 +40,7 @@ export type PrefixImpl = 'parallel' | 'recurrent';
  * Optionally continues from `state` (the result of an earlier chunk). Returns all outputs
  * [T, ..., dv] and the final state.
  */
-export function prefixAttention(s: Tensor, v: Tensor, opts: { state?: PrefixState | null; impl?: PrefixImpl } = {}): { o: Tensor; state: PrefixState } {
+export function prefixAttention(s: Tensor, v: Tensor, opts: { state?: PrefixState | null; impl?: PrefixImpl } = {}): RecurrenceOutput<PrefixState> {
   const op = 'prefixAttention';
   if (v.rank !== s.rank + 1 || s.shape.some((d, i) => d !== v.shape[i])) {
     throw new ShapeError(op, `values ${fmtShape(v.shape)} must be scores ${fmtShape(s.shape)} plus a value axis`);

@@ -4,6 +4,7 @@ import { eye, tensor, zeros } from '../../ops/creation.js';
 import { cumsum } from '../../ops/reduce.js';
 import { matmul } from '../../ops/linalg.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { RecurrenceOutput } from '../sequence-layer.js';
 import { solve } from '../ssm/linalg.js';
 import { positiveInt } from '../sequence-util.js';
 import { deltaInputs } from './inputs.js';
@@ -15,7 +16,7 @@ import type { DeltaFormOptions } from './inputs.js';
  * A = tril(diag(β)(K Kᵀ ⊙ Γ), −1), the corrections U = (I + A)⁻¹ diag(β)(V − diag(e^γ) K S0ᵀ) give
  * the outputs diag(e^γ) Q S0ᵀ + (Q Kᵀ ⊙ Γ ⊙ causal) U and the next state e^{γ_C} S0 + Uᵀ diag(e^{γ_C − γ}) K.
  */
-export function deltaRuleChunk(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, opts: DeltaFormOptions = {}): { o: Tensor; state: Tensor } {
+export function deltaRuleChunk(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, opts: DeltaFormOptions = {}): RecurrenceOutput {
   const op = 'deltaRuleChunk';
   const { B, H, T, dk, dv, g, S0 } = deltaInputs(op, q, k, v, beta, opts);
   const C = positiveInt(op, 'chunk', opts.chunk ?? 16);

@@ -2,6 +2,7 @@ import { ShapeError, fmtShape } from '../../errors.js';
 import { concat, narrow, reshape, squeeze, unsqueeze } from '../../ops/movement.js';
 import { zeros } from '../../ops/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { RecurrenceOutput } from '../sequence-layer.js';
 import { oneOf, sameShape } from '../sequence-util.js';
 import { deltaRuleChunk } from './chunk.js';
 import { deltaRuleFused } from './fused.js';
@@ -31,7 +32,7 @@ const FORMS = { recurrent: deltaRuleRecurrent, chunk: deltaRuleChunk, fused: del
  * to `deltaRuleRecurrent` (the spec), `deltaRuleChunk` or `deltaRuleFused`, which agree on values
  * and every gradient.
  */
-export function deltaRule(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, opts: DeltaOptions = {}): { o: Tensor; state: Tensor } {
+export function deltaRule(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, opts: DeltaOptions = {}): RecurrenceOutput {
   const { impl, ...rest } = opts;
   return FORMS[oneOf('deltaRule', 'impl', impl ?? 'chunk', Object.keys(FORMS) as DeltaImpl[])](q, k, v, beta, rest);
 }
@@ -43,7 +44,7 @@ export function deltaRule(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, opts: D
  * decays once per token. Runs `deltaRule` on the interleaved sequence of length T·n_h (q placed
  * on each token's last sub-step, g on its first), so the chunkwise form carries over unchanged.
  */
-export function deltaProduct(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, opts: DeltaOptions = {}): { o: Tensor; state: Tensor } {
+export function deltaProduct(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, opts: DeltaOptions = {}): RecurrenceOutput {
   const op = 'deltaProduct';
   const [B, H, T, dk] = q.shape as [number, number, number, number];
   const nh = k.shape[3]!;

@@ -12,14 +12,17 @@ import type { BlockResult, StackOptions } from '../residual-stack.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { MixerOutput } from '../sequence-layer.js';
 import { deltaProduct } from './delta-rule.js';
 import type { DeltaImpl } from './delta-rule.js';
 
 /** The switches that tell DeltaNet, Gated DeltaNet and DeltaProduct apart (fla's layer arguments). */
 export interface DeltaLayerConfig {
+  /** Heads H. */
   heads: number;
-  /** Key and value width per head. */
+  /** Key width per head dk. */
   headKDim: number;
+  /** Value width per head dv. */
   headVDim: number;
   /** Householder (delta) steps per token, n_h (1: DeltaNet). */
   householder: number;
@@ -29,6 +32,7 @@ export interface DeltaLayerConfig {
   outputGate: boolean;
   /** Short causal convolutions (+ SiLU) on q, k, v; without them q, k, v get a plain SiLU. */
   shortConv: boolean;
+  /** Kernel size of the short convolutions. */
   convSize: number;
   /** β ∈ (0, 2) instead of (0, 1), so a Householder step can reach eigenvalue -1. */
   allowNegEigval: boolean;
@@ -52,13 +56,39 @@ function qkL2Norm(x: Tensor): Tensor {
  * time-major [T, B, d_model].
  */
 export class DeltaAttention extends Module {
-  readonly q_proj: Linear; readonly k_proj: Linear; readonly v_proj: Linear; readonly b_proj: Linear;
-  readonly a_proj: Linear | null; readonly A_log: Tensor | null; readonly dt_bias: Tensor | null;
-  readonly q_conv1d: ShortConv | null; readonly k_conv1d: ShortConv | null; readonly v_conv1d: ShortConv | null;
+  /** Query projection d → H·dk. */
+  readonly q_proj: Linear;
+  /** Key projection d → n_h·H·dk. */
+  readonly k_proj: Linear;
+  /** Value projection d → n_h·H·dv. */
+  readonly v_proj: Linear;
+  /** β projection d → n_h·H (before the sigmoid). */
+  readonly b_proj: Linear;
+  /** Decay input projection d → H; null without the forget gate. */
+  readonly a_proj: Linear | null;
+  /** Log decay rate per head [H]; null without the forget gate. */
+  readonly A_log: Tensor | null;
+  /** Bias inside the decay's softplus [H]; null without the forget gate. */
+  readonly dt_bias: Tensor | null;
+  /** Short conv on q; null without `shortConv`. */
+  readonly q_conv1d: ShortConv | null;
+  /** Short conv on k; null without `shortConv`. */
+  readonly k_conv1d: ShortConv | null;
+  /** Short conv on v; null without `shortConv`. */
+  readonly v_conv1d: ShortConv | null;
+  /** Output gate projection d → H·dv; null without `outputGate`. */
   readonly g_proj: Linear | null;
-  readonly o_norm: RMSNorm; readonly o_proj: Linear;
+  /** RMSNorm over each head's value dim. */
+  readonly o_norm: RMSNorm;
+  /** Output projection H·dv → d. */
+  readonly o_proj: Linear;
 
-  constructor(readonly d: number, readonly cfg: DeltaLayerConfig, rng: Rng, dtype: DType | undefined) {
+  constructor(
+    /** Model width d. */
+    readonly d: number,
+    /** The variant's switches and head widths. */
+    readonly cfg: DeltaLayerConfig,
+    rng: Rng, dtype: DType | undefined) {
     super();
     const { heads: H, headKDim: dk, headVDim: dv, householder: nh } = cfg;
     const o = { rng, ...dtypeOpt(dtype), bias: false };
@@ -92,9 +122,12 @@ export class DeltaAttention extends Module {
     this.o_proj = this.registerModule('o_proj', new Linear(H * dv, d, o));
   }
 
-  /** x [T, B, d] → y [T, B, d]; `valid` [T, B, 1] freezes the state past each end (β = 0, g = 0). */
+  /**
+   * x [T, B, d] → y [T, B, d]; `valid` [T, B, 1] freezes the state past each end (β = 0, g = 0).
+   * The state holds S [B, H, dv, dk] and, with short convs, their windows convQ, convK, convV.
+   */
   forward(x: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null, impl: DeltaImpl, chunk: number,
-    lengths: readonly number[] | null): { y: Tensor; state: Record<string, Tensor> } {
+    lengths: readonly number[] | null): MixerOutput<Record<string, Tensor>> {
     const [T, B] = x.shape as [number, number];
     const { heads: H, headKDim: dk, headVDim: dv, householder: nh } = this.cfg;
     const state: Record<string, Tensor> = {};
@@ -127,8 +160,11 @@ export class DeltaAttention extends Module {
   }
 }
 
-class DeltaBlock extends Module {
+/** A pre-norm residual block: x + attn(RMSNorm(x)) (fla's `attn_norm`, `attn`). */
+export class DeltaBlock extends Module {
+  /** RMSNorm before the attention. */
   readonly attn_norm: RMSNorm;
+  /** The delta-rule attention layer. */
   readonly attn: DeltaAttention;
   constructor(d: number, cfg: DeltaLayerConfig, rng: Rng, dtype: DType | undefined) {
     super();
@@ -139,19 +175,23 @@ class DeltaBlock extends Module {
 
 /** Options of the delta-rule stacks (model width = hiddenSize, `heads` heads). */
 export interface DeltaNetOptions extends StackOptions {
+  /** Heads (default 1); hiddenSize must divide by it unless headDim is given. */
   heads?: number;
-  /** Key width per head (default hiddenSize / heads); value width = headDim · expandV (default 1). */
+  /** Key width per head (default hiddenSize / heads). */
   headDim?: number;
+  /** Value width per head = headDim · expandV (default 1). */
   expandV?: number;
   /** β ∈ (0, 2) instead of (0, 1) (negative eigenvalues, for state tracking). */
   allowNegEigval?: boolean;
-  /** Short convolutions on q, k, v (default true, as fla), kernel convSize (default 4). */
+  /** Short convolutions on q, k, v (default true, as fla). */
   shortConv?: boolean;
+  /** Their kernel size (default 4). */
   convSize?: number;
   /** Output gate g_proj (default: false for DeltaNet, true for the gated variants). */
   outputGate?: boolean;
-  /** 'fused' (default: the recurrence as one kernel each way), 'chunk' (UT transform) or 'recurrent' (the spec, op by op); chunk size of 'chunk' (default 16). */
+  /** 'fused' (default: the recurrence as one kernel each way), 'chunk' (UT transform) or 'recurrent' (the spec, op by op). */
   impl?: DeltaImpl;
+  /** Chunk size of impl 'chunk' (default 16). */
   chunk?: number;
 }
 
@@ -169,8 +209,11 @@ export interface DeltaProductOptions extends DeltaNetOptions {
  * [B, T, d]; state { h, S [L, B, H, dv, dk], convQ/convK/convV windows }; `step` streams a token.
  */
 export class DeltaStack extends ResidualStack<DeltaBlock> {
+  /** The switches and widths every block was built with. */
   readonly config: DeltaLayerConfig;
+  /** How the delta rule runs in `forward` (`step` always uses 'fused'). */
   readonly impl: DeltaImpl;
+  /** Chunk size of impl 'chunk'. */
   readonly chunk: number;
 
   protected constructor(op: string, opts: DeltaProductOptions, defaults: { householder: number; forgetGate: boolean; outputGate: boolean }) {

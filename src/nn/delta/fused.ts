@@ -1,5 +1,6 @@
 import type { DeltaRuleArgs } from '../../backend/types.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { RecurrenceOutput } from '../sequence-layer.js';
 import { fusedRecurrence } from '../fused-recurrence.js';
 import { deltaInputs } from './inputs.js';
 import type { DeltaFormOptions } from './inputs.js';
@@ -15,7 +16,7 @@ import type { DeltaFormOptions } from './inputs.js';
  * a tape only the running state is kept. (Recomputing states from checkpoints every C steps would
  * cut this by C at the cost of a second forward; not done yet.)
  */
-export function deltaRuleFused(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, opts: DeltaFormOptions = {}): { o: Tensor; state: Tensor } {
+export function deltaRuleFused(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, opts: DeltaFormOptions = {}): RecurrenceOutput {
   const op = 'deltaRuleFused';
   const { B, H, T, dk, dv, g, S0 } = deltaInputs(op, q, k, v, beta, opts);
   return fusedRecurrence<DeltaRuleArgs>({

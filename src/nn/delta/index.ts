@@ -5,4 +5,4 @@ export { deltaRuleChunk } from './chunk.js';
 export { deltaRuleFused } from './fused.js';
 export type { DeltaFormOptions } from './inputs.js';
 export { DeltaAttention, DeltaNet, DeltaProduct, DeltaStack, GatedDeltaNet } from './deltanet.js';
-export type { DeltaLayerConfig, DeltaNetOptions, DeltaProductOptions } from './deltanet.js';
+export type { DeltaBlock, DeltaLayerConfig, DeltaNetOptions, DeltaProductOptions } from './deltanet.js';

@@ -4,6 +4,7 @@ import { zeros } from '../../ops/creation.js';
 import { matmul } from '../../ops/linalg.js';
 import { scanSequential } from '../../scan/sequential.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { RecurrenceOutput } from '../sequence-layer.js';
 import { deltaInputs } from './inputs.js';
 import type { DeltaFormOptions } from './inputs.js';
 
@@ -14,7 +15,7 @@ import type { DeltaFormOptions } from './inputs.js';
  * q, k [B, H, T, dk], v [B, H, T, dv], beta [B, H, T]. Returns o [B, H, T, dv] and S_T. Scanned
  * with `scanSequential` along the time axis, so its backward is O(T).
  */
-export function deltaRuleRecurrent(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, opts: DeltaFormOptions = {}): { o: Tensor; state: Tensor } {
+export function deltaRuleRecurrent(q: Tensor, k: Tensor, v: Tensor, beta: Tensor, opts: DeltaFormOptions = {}): RecurrenceOutput {
   const { B, H, dk, dv, g, S0 } = deltaInputs('deltaRuleRecurrent', q, k, v, beta, opts);
   const S = S0 ?? zeros([B, H, dv, dk], { dtype: q.dtype });
   const r = scanSequential(([s], [qt, kt, vt, bt, gt]) => {

@@ -4,6 +4,7 @@ import { tensor, zeros } from '../../ops/creation.js';
 import { matmul } from '../../ops/linalg.js';
 import { cumsum, sum } from '../../ops/reduce.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { RecurrenceOutput } from '../sequence-layer.js';
 import { positiveInt } from '../sequence-util.js';
 import { glaInputs } from './inputs.js';
 import type { GLAFormOptions } from './inputs.js';
@@ -17,7 +18,7 @@ import type { GLAFormOptions } from './inputs.js';
  * evaluated is ≤ 0 when g ≤ 0 (the exponent is masked to 0 above the diagonal before exp), so
  * nothing overflows however strong the decay, and no masked entry can put inf or NaN into a gradient.
  */
-export function glaChunk(q: Tensor, k: Tensor, v: Tensor, g: Tensor, opts: GLAFormOptions = {}): { o: Tensor; state: Tensor } {
+export function glaChunk(q: Tensor, k: Tensor, v: Tensor, g: Tensor, opts: GLAFormOptions = {}): RecurrenceOutput {
   const op = 'glaChunk';
   const { B, H, T, dk, dv, vector, S0 } = glaInputs(op, q, k, v, g, opts);
   const C = positiveInt(op, 'chunk', opts.chunk ?? 16);

@@ -1,5 +1,6 @@
 import type { GLAArgs } from '../../backend/types.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { RecurrenceOutput } from '../sequence-layer.js';
 import { fusedRecurrence } from '../fused-recurrence.js';
 import { glaInputs } from './inputs.js';
 import type { GLAFormOptions } from './inputs.js';
@@ -14,7 +15,7 @@ import type { GLAFormOptions } from './inputs.js';
  * extra B·H·T·dk·dv elements (e.g. 34 MB of float32 for B·H = 128, T = 256, dk = dv = 16). Without
  * a tape only the running state is kept.
  */
-export function glaFused(q: Tensor, k: Tensor, v: Tensor, g: Tensor, opts: GLAFormOptions = {}): { o: Tensor; state: Tensor } {
+export function glaFused(q: Tensor, k: Tensor, v: Tensor, g: Tensor, opts: GLAFormOptions = {}): RecurrenceOutput {
   const op = 'glaFused';
   const { B, H, T, dk, dv, vector, S0 } = glaInputs(op, q, k, v, g, opts);
   return fusedRecurrence<GLAArgs>({

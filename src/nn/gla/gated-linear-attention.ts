@@ -1,4 +1,5 @@
 import type { Tensor } from '../../tensor/tensor.js';
+import type { RecurrenceOutput } from '../sequence-layer.js';
 import { oneOf } from '../sequence-util.js';
 import { glaChunk } from './chunk.js';
 import { glaFused } from './fused.js';
@@ -31,7 +32,7 @@ const FORMS = { recurrent: glaRecurrent, chunk: glaChunk, fused: glaFused } as c
  * Dispatches to `glaRecurrent` (the spec), `glaChunk` or `glaFused`, which agree on values and
  * every gradient.
  */
-export function gatedLinearAttention(q: Tensor, k: Tensor, v: Tensor, g: Tensor, opts: GLAOpOptions = {}): { o: Tensor; state: Tensor } {
+export function gatedLinearAttention(q: Tensor, k: Tensor, v: Tensor, g: Tensor, opts: GLAOpOptions = {}): RecurrenceOutput {
   const { impl, ...rest } = opts;
   return FORMS[oneOf('gatedLinearAttention', 'impl', impl ?? 'chunk', Object.keys(FORMS) as GLAImpl[])](q, k, v, g, rest);
 }

@@ -4,6 +4,7 @@ import { zeros } from '../../ops/creation.js';
 import { matmul } from '../../ops/linalg.js';
 import { scanSequential } from '../../scan/sequential.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { RecurrenceOutput } from '../sequence-layer.js';
 import { glaInputs } from './inputs.js';
 import type { GLAFormOptions } from './inputs.js';
 
@@ -14,7 +15,7 @@ import type { GLAFormOptions } from './inputs.js';
  * with g [B, H, T] (one decay per head) or [B, H, T, dk] (per key channel: scales the rows of S).
  * Returns o [B, H, T, dv] and S_T. Scanned with `scanSequential` along time, so its backward is O(T).
  */
-export function glaRecurrent(q: Tensor, k: Tensor, v: Tensor, g: Tensor, opts: GLAFormOptions = {}): { o: Tensor; state: Tensor } {
+export function glaRecurrent(q: Tensor, k: Tensor, v: Tensor, g: Tensor, opts: GLAFormOptions = {}): RecurrenceOutput {
   const { B, H, dk, dv, vector, S0 } = glaInputs('glaRecurrent', q, k, v, g, opts);
   const S = S0 ?? zeros([B, H, dk, dv], { dtype: q.dtype });
   const r = scanSequential(([s], [qt, kt, vt, gt]) => {

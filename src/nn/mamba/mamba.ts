@@ -11,12 +11,17 @@ import type { BlockResult, StackOptions } from '../residual-stack.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import type { LayerState } from '../sequence-layer.js';
+import type { LayerState, MixerOutput } from '../sequence-layer.js';
 import { selectiveScan } from './selective-scan.js';
 import type { SelectiveImpl } from './selective-scan.js';
 
 /** Per-layer streaming state of a Mamba mixer: the last d_conv - 1 conv inputs and the SSM state. */
-export interface MambaMixerState { conv: Tensor; ssm: Tensor }
+export interface MambaMixerState {
+  /** The last d_conv − 1 conv inputs [B, d_inner, d_conv − 1]. */
+  conv: Tensor;
+  /** The selective-scan state [B, d_inner, d_state]. */
+  ssm: Tensor;
+}
 
 /**
  * The Mamba (Mamba-1) mixer with mamba_ssm's parameter names and shapes: in_proj → (x, z),
@@ -24,17 +29,33 @@ export interface MambaMixerState { conv: Tensor; ssm: Tensor }
  * scan with A = -exp(A_log), skip D, gate by SiLU(z), out_proj. x is time-major [T, B, d_model].
  */
 export class MambaMixer extends Module {
+  /** d_model → 2·d_inner, no bias: the SSM input x and the gate z. */
   readonly in_proj: Linear;
+  /** Depthwise causal conv over time on x, with bias, then SiLU. */
   readonly conv1d: ShortConv;
+  /** d_inner → dt_rank + 2·d_state, no bias: the low-rank dt and the input-dependent B and C. */
   readonly x_proj: Linear;
+  /** dt_rank → d_inner: Δ = softplus(dt_proj(dt)). */
   readonly dt_proj: Linear;
+  /** Log of minus the state matrix [d_inner, d_state]: A = −exp(A_log). */
   readonly A_log: Tensor;
+  /** Skip connection per channel [d_inner]. */
   readonly D: Tensor;
+  /** d_inner → d_model, no bias. */
   readonly out_proj: Linear;
+  /** d_inner = expand · d_model. */
   readonly dInner: number;
+  /** Rank of the Δ projection, ceil(d_model / 16). */
   readonly dtRank: number;
 
-  constructor(readonly dModel: number, readonly dState: number, readonly dConv: number, expand: number, rng: Rng, dtype: DType | undefined) {
+  constructor(
+    /** Model width d_model. */
+    readonly dModel: number,
+    /** SSM state size per channel d_state. */
+    readonly dState: number,
+    /** Conv kernel size d_conv. */
+    readonly dConv: number,
+    expand: number, rng: Rng, dtype: DType | undefined) {
     super();
     const o = { rng, ...dtypeOpt(dtype) };
     const d = dtypeOpt(dtype);
@@ -61,7 +82,7 @@ export class MambaMixer extends Module {
 
   /** x [T, B, d_model] → y [T, B, d_model]; `valid` [T, B, 1] freezes the SSM state past each end. */
   forward(x: Tensor, valid: Tensor | null, state: MambaMixerState | null, impl: SelectiveImpl,
-    lengths: readonly number[] | null = null): { y: Tensor; state: MambaMixerState } {
+    lengths: readonly number[] | null = null): MixerOutput<MambaMixerState> {
     const [xi, z] = split(this.in_proj.forward(x), 2, -1) as [Tensor, Tensor];
     // Causal depthwise conv over time + SiLU, continuing from the carried window.
     const cv = this.conv1d.forward(xi, state ? state.conv : null, lengths);
@@ -78,8 +99,10 @@ export class MambaMixer extends Module {
 }
 
 /** A pre-norm residual block: x + mixer(RMSNorm(x)) (mamba_ssm's Block). */
-class MambaBlock extends Module {
+export class MambaBlock extends Module {
+  /** RMSNorm before the mixer (`norm`). */
   readonly norm: RMSNorm;
+  /** The Mamba mixer (`mixer`). */
   readonly mixer: MambaMixer;
   constructor(d: number, dState: number, dConv: number, expand: number, rng: Rng, dtype: DType | undefined) {
     super();
@@ -90,9 +113,11 @@ class MambaBlock extends Module {
 
 /** Options of `Mamba` (d_model = hiddenSize). */
 export interface MambaOptions extends StackOptions {
-  /** d_state (default 16), d_conv (4), expand (2), as mamba_ssm. */
+  /** d_state, the SSM state size per channel (default 16, as mamba_ssm). */
   stateSize?: number;
+  /** d_conv, the short conv's kernel size (default 4). */
   convSize?: number;
+  /** d_inner = expand · d_model (default 2). */
   expand?: number;
   /** 'fused' (default): the linear-recurrence kernel; 'scan': associative scan; 'recurrent': the loop. */
   impl?: SelectiveImpl;
@@ -107,6 +132,7 @@ export type MambaState = LayerState;
  * output [B, T, d_model]; `step` streams one token with the conv window and SSM state.
  */
 export class Mamba extends ResidualStack<MambaBlock> {
+  /** How the selective scan runs. */
   readonly impl: SelectiveImpl;
 
   constructor(opts: MambaOptions) {

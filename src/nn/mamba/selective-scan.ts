@@ -3,6 +3,7 @@ import { exp, mul } from '../../ops/elementwise.js';
 import { narrow, squeeze, unsqueeze } from '../../ops/movement.js';
 import { sum } from '../../ops/reduce.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { MixerOutput } from '../sequence-layer.js';
 import { linearRecurrence } from '../../scan/linear.js';
 import type { LinearImpl } from '../../scan/linear.js';
 import { oneOf, sameShape } from '../sequence-util.js';
@@ -31,29 +32,29 @@ export interface SelectiveOptions extends SelectiveScanOptions {
  * `selectiveScanFused`, which differ only in how the linear recurrence is run.
  */
 export function selectiveScan(u: Tensor, delta: Tensor, A: Tensor, Bm: Tensor, Cm: Tensor,
-  opts: SelectiveOptions = {}): { y: Tensor; state: Tensor } {
+  opts: SelectiveOptions = {}): MixerOutput<Tensor> {
   const { impl, ...rest } = opts;
   return FORMS[oneOf('selectiveScan', 'impl', impl ?? 'fused', Object.keys(FORMS) as SelectiveImpl[])](u, delta, A, Bm, Cm, rest);
 }
 
 /** The selective scan step by step through the tape (`linearRecurrence` impl 'recurrent'): the spec. */
-export function selectiveScanRecurrent(u: Tensor, delta: Tensor, A: Tensor, Bm: Tensor, Cm: Tensor, opts: SelectiveScanOptions = {}): { y: Tensor; state: Tensor } {
+export function selectiveScanRecurrent(u: Tensor, delta: Tensor, A: Tensor, Bm: Tensor, Cm: Tensor, opts: SelectiveScanOptions = {}): MixerOutput<Tensor> {
   return run('selectiveScanRecurrent', 'recurrent', u, delta, A, Bm, Cm, opts);
 }
 
 /** The selective scan as a parallel associative scan over time. */
-export function selectiveScanAssociative(u: Tensor, delta: Tensor, A: Tensor, Bm: Tensor, Cm: Tensor, opts: SelectiveScanOptions = {}): { y: Tensor; state: Tensor } {
+export function selectiveScanAssociative(u: Tensor, delta: Tensor, A: Tensor, Bm: Tensor, Cm: Tensor, opts: SelectiveScanOptions = {}): MixerOutput<Tensor> {
   return run('selectiveScanAssociative', 'associative', u, delta, A, Bm, Cm, opts);
 }
 
 /** The selective scan with the recurrence in the fused linear-recurrence kernel (one pass each way). */
-export function selectiveScanFused(u: Tensor, delta: Tensor, A: Tensor, Bm: Tensor, Cm: Tensor, opts: SelectiveScanOptions = {}): { y: Tensor; state: Tensor } {
+export function selectiveScanFused(u: Tensor, delta: Tensor, A: Tensor, Bm: Tensor, Cm: Tensor, opts: SelectiveScanOptions = {}): MixerOutput<Tensor> {
   return run('selectiveScanFused', 'fused', u, delta, A, Bm, Cm, opts);
 }
 
 const FORMS = { fused: selectiveScanFused, scan: selectiveScanAssociative, recurrent: selectiveScanRecurrent } as const;
 
-function run(op: string, impl: LinearImpl, u: Tensor, delta: Tensor, A: Tensor, Bm: Tensor, Cm: Tensor, opts: SelectiveScanOptions): { y: Tensor; state: Tensor } {
+function run(op: string, impl: LinearImpl, u: Tensor, delta: Tensor, A: Tensor, Bm: Tensor, Cm: Tensor, opts: SelectiveScanOptions): MixerOutput<Tensor> {
   const [T, B, D] = u.shape as [number, number, number];
   const N = A.shape[1]!;
   const ok = u.rank === 3 && sameShape(delta, u.shape) && A.rank === 2 && A.shape[0] === D

@@ -18,22 +18,30 @@ import { newtonGruDiag } from './newton.js';
 import { newtonLstmDiag } from './newton-lstm.js';
 import { lstmDiagStep } from './lstm-diag.js';
 import type { NewtonOptions } from './newton.js';
+import type { HState, LSTMState } from '../rnn/layers.js';
+import type { RecurrentOutput } from '../rnn/layer.js';
 
 /** Options of `ParaGRU`. */
 export interface ParaGRUOptions {
+  /** Features per input step I. */
   inputSize: number;
+  /** Hidden width H of every layer. */
   hiddenSize: number;
+  /** Stacked layers (default 1). */
   numLayers?: number;
   /** 'newton' (default): parallel in time; 'recurrent': the step through the tape (the spec). */
   impl?: 'newton' | 'recurrent';
   /** Dropout on the outputs of every layer but the last, in training mode (default 0). */
   dropout?: number;
-  /** Newton iterations (default 3) and early-stop tolerance on max |residual| (default 0). */
+  /** Newton iterations (default 3). */
   iterations?: number;
+  /** Early-stop tolerance on max |residual| (default 0: always run every iteration). */
   tol?: number;
   /** Linear solver inside Newton: 'fused' (default) or 'parallel' (associative scan). */
   solver?: 'fused' | 'parallel';
+  /** Generator for the initial weights and dropout masks (default: the global one). */
   rng?: Rng;
+  /** Element type of the parameters (default float32). */
   dtype?: DType;
 }
 
@@ -41,10 +49,14 @@ export interface ParaGRUOptions {
  * One ParaRNN layer's parameters: A [3, H] (diagonal recurrences), B [3H, I], b [3H], and for
  * ParaLSTM the diagonal peepholes P [2, H] (f, o).
  */
-class ParaLayer extends Module {
+export class ParaLayer extends Module {
+  /** Diagonal recurrent weights [3, H], one row per gate. */
   readonly A: Tensor;
+  /** Diagonal peepholes [2, H] (f, o) of ParaLSTM; null for ParaGRU. */
   readonly P: Tensor | null;
+  /** Input weights [3H, I]. */
   readonly B: Tensor;
+  /** Input bias [3H]. */
   readonly b: Tensor;
   constructor(I: number, H: number, peepholes: boolean, rng: Rng, dtype: DType | undefined) {
     super();
@@ -60,13 +72,21 @@ class ParaLayer extends Module {
 
 /** What ParaGRU and ParaLSTM share: sizes, Newton settings, dropout, the layer list. */
 abstract class ParaStack extends Module {
+  /** Features per input step I. */
   readonly inputSize: number;
+  /** Hidden width H. */
   readonly hiddenSize: number;
+  /** Stacked layers. */
   readonly numLayers: number;
+  /** How `forward` runs: Newton iterations parallel in time, or the step loop (the spec). */
   readonly impl: 'newton' | 'recurrent';
+  /** The Newton settings `forward` uses (iterations, tol, solver). */
   readonly newton: NewtonOptions;
+  /** The layers' parameters, in order (state-dict `layers.{i}`). */
   readonly layers: ModuleList<ParaLayer>;
+  /** Dropout rate between layers, in training mode. */
   readonly dropoutP: number;
+  /** Generator for the initial weights and inter-layer dropout masks. */
   protected readonly rng: Rng;
   /** max |residual| after each Newton iteration of the last forward, per layer. */
   residuals: number[][] = [];
@@ -103,7 +123,8 @@ export class ParaGRU extends ParaStack {
     super('ParaGRU', opts, false);
   }
 
-  forward(x: Tensor, state?: { h: Tensor } | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: { h: Tensor } } {
+  /** x [B, T, I] → output [B, T, H] (zero past each length) and state h [numLayers, B, H], continuing from `state`. */
+  forward(x: Tensor, state?: { h: Tensor } | null, opts: { lengths?: readonly number[] } = {}): RecurrentOutput<HState> {
     const op = 'ParaGRU';
     if (x.rank !== 3 || x.shape[2] !== this.inputSize) throw new ShapeError(op, `x must be [batch, time, ${this.inputSize}], got ${fmtShape(x.shape)}`);
     const [B, T] = x.shape as [number, number];
@@ -138,7 +159,7 @@ export class ParaGRU extends ParaStack {
   }
 
   /** One streaming step: x [B, I] → output [B, H] (the recurrent cell, no Newton needed). */
-  step(x: Tensor, state?: { h: Tensor } | null): { output: Tensor; state: { h: Tensor } } {
+  step(x: Tensor, state?: { h: Tensor } | null): RecurrentOutput<HState> {
     if (x.rank !== 2 || x.shape[1] !== this.inputSize) throw new ShapeError('ParaGRU.step', `x must be [batch, ${this.inputSize}], got ${fmtShape(x.shape)}`);
     const B = x.shape[0]!;
     let inp = x;
@@ -178,7 +199,8 @@ export class ParaLSTM extends ParaStack {
     super('ParaLSTM', opts, true);
   }
 
-  forward(x: Tensor, state?: { h: Tensor; c?: Tensor } | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: { h: Tensor; c: Tensor } } {
+  /** x [B, T, I] → output h [B, T, H] (zero past each length) and state h, c [numLayers, B, H], continuing from `state`. */
+  forward(x: Tensor, state?: { h: Tensor; c?: Tensor } | null, opts: { lengths?: readonly number[] } = {}): RecurrentOutput<LSTMState> {
     const op = 'ParaLSTM';
     if (x.rank !== 3 || x.shape[2] !== this.inputSize) throw new ShapeError(op, `x must be [batch, time, ${this.inputSize}], got ${fmtShape(x.shape)}`);
     const [B, T] = x.shape as [number, number];
@@ -218,7 +240,7 @@ export class ParaLSTM extends ParaStack {
   }
 
   /** One streaming step: x [B, I] → output [B, H]. */
-  step(x: Tensor, state?: { h: Tensor; c?: Tensor } | null): { output: Tensor; state: { h: Tensor; c: Tensor } } {
+  step(x: Tensor, state?: { h: Tensor; c?: Tensor } | null): RecurrentOutput<LSTMState> {
     if (x.rank !== 2 || x.shape[1] !== this.inputSize) throw new ShapeError('ParaLSTM.step', `x must be [batch, ${this.inputSize}], got ${fmtShape(x.shape)}`);
     const B = x.shape[0]!;
     const z = tensor(new Float32Array(B * this.hiddenSize), [B, this.hiddenSize], { dtype: x.dtype });

@@ -12,6 +12,7 @@ import { oneOf } from '../sequence-util.js';
 
 /** Newton settings: at most `iterations` steps (ParaRNN's default 3), stopping early below `tol`. */
 export interface NewtonOptions {
+  /** Most Newton steps to take (default 3). */
   iterations?: number;
   /** How each linearised system is solved: 'fused' (default; the linear-recurrence kernel, one
    *  pass over time per lane) or 'parallel' (the associative prefix scan: log-depth in time, the

@@ -24,7 +24,9 @@ import { oneOf } from '../sequence-util.js';
 
 /** Options shared by the recurrent layers (PyTorch's names, camelCased). */
 export interface RecurrentOptions {
+  /** Features per input step I. */
   inputSize: number;
+  /** Hidden width H of every layer. */
   hiddenSize: number;
   /** Stacked layers (default 1). */
   numLayers?: number;
@@ -34,12 +36,15 @@ export interface RecurrentOptions {
   batchFirst?: boolean;
   /** Dropout on the outputs of every layer but the last, in training mode (default 0). */
   dropout?: number;
+  /** Also run every layer backwards in time and concatenate both directions (default false). */
   bidirectional?: boolean;
   /** Block-diagonal recurrent matrix with this many heads (FlashRNN); 1 = dense (default). */
   heads?: number;
   /** 'fused' (default): whole-sequence kernels with a hand-written backward; 'recurrent': the tape. */
   impl?: 'fused' | 'recurrent';
+  /** Generator for the initial weights (default: the global one). */
   rng?: Rng;
+  /** Element type of the parameters (default float32). */
   dtype?: DType;
 }
 
@@ -51,7 +56,9 @@ export interface ForwardOptions {
 
 /** What `forward` and `step` return. */
 export interface RecurrentOutput<S extends LayerState> {
+  /** Top layer's outputs: [T, B, D·Hout] from `forward` ([B, T, D·Hout] with batchFirst), [B, Hout] from `step`. */
   output: Tensor;
+  /** Final state of every layer and direction, each tensor [L·D, B, *]. */
   state: S;
 }
 
@@ -65,25 +72,42 @@ interface LayerWeights extends CellWeights {
  * dispatches each layer-direction to the fused kernels or the recurrent (tape) implementation, the spec.
  */
 export abstract class RecurrentLayer<S extends LayerState> extends Module {
+  /** Features per input step I. */
   readonly inputSize: number;
+  /** Hidden width H. */
   readonly hiddenSize: number;
+  /** Stacked layers L. */
   readonly numLayers: number;
+  /** Whether the layers have biases b_ih and b_hh. */
   readonly bias: boolean;
+  /** Input and output are [B, T, F] rather than [T, B, F]. */
   readonly batchFirst: boolean;
+  /** Dropout rate between layers, in training mode. */
   readonly dropoutP: number;
+  /** Whether every layer also runs backwards in time (D = 2). */
   readonly bidirectional: boolean;
+  /** Heads of the block-diagonal recurrent matrix (1 = dense). */
   readonly heads: number;
+  /** Which implementation `forward` runs; may be switched after construction. */
   impl: 'fused' | 'recurrent';
   /** Size of h (projSize for a projected LSTM). */
   readonly outSize: number;
+  /** Generator for inter-layer dropout masks (and the initial weights). */
   protected readonly rng: Rng;
   private readonly blockMask: Tensor | null;
 
   /** GRU reset-before variant (Keras/tfjs reset_after=false); runs on the recurrent implementation. */
   protected resetBefore = false;
 
-  protected constructor(protected readonly kind: CellKind, readonly opName: string, opts: RecurrentOptions,
-    protected readonly stateNames: string[], extra: { projSize?: number; peepholes?: boolean } = {}) {
+  protected constructor(
+    /** Which cell the kernels run. */
+    protected readonly kind: CellKind,
+    /** Class name used in error messages. */
+    readonly opName: string,
+    opts: RecurrentOptions,
+    /** Names of the state tensors besides h (e.g. `['c']` for LSTM). */
+    protected readonly stateNames: string[],
+    extra: { projSize?: number; peepholes?: boolean } = {}) {
     super();
     const o = opts;
     const posInt = (name: string, v: unknown): number => {

@@ -3,12 +3,32 @@ import { ArgumentError } from '../../errors.js';
 import { RecurrentLayer } from './layer.js';
 import type { RecurrentOptions } from './layer.js';
 
-/** State of RNN, GRU and LeakyRNN: h [L*D, B, H]. */
-export interface HState { h: Tensor; [k: string]: Tensor }
-/** State of LSTM: h [L*D, B, Hout] and c [L*D, B, H]. */
-export interface LSTMState { h: Tensor; c: Tensor; [k: string]: Tensor }
+/** State of RNN, GRU, LeakyRNN and ParaGRU: h [L*D, B, H]. */
+export interface HState {
+  /** Hidden state [L·D, B, H]. */
+  h: Tensor;
+  [k: string]: Tensor;
+}
+/** State of LSTM and ParaLSTM: h [L*D, B, Hout] and c [L*D, B, H]. */
+export interface LSTMState {
+  /** Hidden state [L·D, B, Hout]. */
+  h: Tensor;
+  /** Cell state [L·D, B, H]. */
+  c: Tensor;
+  [k: string]: Tensor;
+}
 /** State of sLSTM: h, cell c, normaliser n and stabiliser m, each [L*D, B, H]. */
-export interface SLSTMState { h: Tensor; c: Tensor; n: Tensor; m: Tensor; [k: string]: Tensor }
+export interface SLSTMState {
+  /** Hidden state [L·D, B, H]. */
+  h: Tensor;
+  /** Cell state [L·D, B, H]. */
+  c: Tensor;
+  /** Normaliser [L·D, B, H]; h = o · c / n. */
+  n: Tensor;
+  /** Log-space stabiliser of the exponential gates [L·D, B, H]. */
+  m: Tensor;
+  [k: string]: Tensor;
+}
 
 /** Elman RNN, h = act(x W_ih^T + b_ih + h W_hh^T + b_hh) with act tanh (default) or relu. */
 export class RNN extends RecurrentLayer<HState> {

@@ -9,7 +9,12 @@ import { scanSequential } from '../../scan/sequential.js';
 import type { Tensor } from '../../tensor/tensor.js';
 
 /** A complex tensor as its real and imaginary parts (same shape). */
-export interface Complex { re: Tensor; im: Tensor }
+export interface Complex {
+  /** Real part. */
+  re: Tensor;
+  /** Imaginary part, same shape as `re`. */
+  im: Tensor;
+}
 
 /** (a + ib)(c + id). */
 export function cmul(x: Complex, y: Complex): Complex {

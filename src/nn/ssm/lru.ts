@@ -7,6 +7,7 @@ import { Module } from '../module.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { MixerOutput } from '../sequence-layer.js';
 import { causalConv } from './causal-conv.js';
 import { cmul, complexRecurrence } from './complex.js';
 import type { Complex } from './complex.js';
@@ -22,12 +23,29 @@ import { dtypeOpt, oneOf } from '../sequence-util.js';
  * 'scan' (default) is the parallel associative scan; 'conv' convolves each mode by FFT.
  */
 export class LRUKernel extends Module {
-  readonly nu_log: Tensor; readonly theta_log: Tensor; readonly gamma_log: Tensor;
-  readonly B_re: Tensor; readonly B_im: Tensor;
-  readonly C_re: Tensor; readonly C_im: Tensor;
+  /** Log of minus the log modulus [N]: |λ| = exp(−exp(nu_log)). */
+  readonly nu_log: Tensor;
+  /** Log phase [N]: arg λ = exp(theta_log). */
+  readonly theta_log: Tensor;
+  /** Log input normalisation γ [N]. */
+  readonly gamma_log: Tensor;
+  /** Real part of B [N, H]. */
+  readonly B_re: Tensor;
+  /** Imaginary part of B [N, H]. */
+  readonly B_im: Tensor;
+  /** Real part of C [H, N]. */
+  readonly C_re: Tensor;
+  /** Imaginary part of C [H, N]. */
+  readonly C_im: Tensor;
+  /** Skip connection per channel [H]. */
   readonly D: Tensor;
 
-  constructor(readonly H: number, readonly N: number, rng: Rng, dtype: DType | undefined) {
+  constructor(
+    /** Channels H. */
+    readonly H: number,
+    /** Complex modes in total N. */
+    readonly N: number,
+    rng: Rng, dtype: DType | undefined) {
     super();
     const o = { rng, ...dtypeOpt(dtype) };
     const d = dtypeOpt(dtype);
@@ -69,7 +87,7 @@ export class LRUKernel extends Module {
   }
 
   /** u [T, B, H] → y [T, B, H] and the final state [B, N] (recurrent forms). */
-  forward(u: Tensor, impl: SSMImpl, valid: Tensor | null, state: Complex | null): { y: Tensor; state: Complex | null } {
+  forward(u: Tensor, impl: SSMImpl, valid: Tensor | null, state: Complex | null): MixerOutput<Complex | null> {
     oneOf('LRU', 'impl', impl, ['conv', 'fused', 'scan', 'recurrent'] as const);
     const v = this.input(u); // [T, B, N]
     const T = u.shape[0]!;
@@ -91,7 +109,7 @@ export class LRUKernel extends Module {
   }
 
   /** One step: u [B, H] → y [B, H], state [B, N]. */
-  step(u: Tensor, state: Complex | null): { y: Tensor; state: Complex } {
+  step(u: Tensor, state: Complex | null): MixerOutput<Complex> {
     let x = this.input(u);
     if (state) {
       const ax = cmul(this.lambda().lam, state);

@@ -9,10 +9,12 @@ import { Module } from '../module.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { MixerOutput } from '../sequence-layer.js';
+import type { Complex } from './complex.js';
 import { scanSequential } from '../../scan/sequential.js';
 import { causalConv } from './causal-conv.js';
 import { expm, solve } from './linalg.js';
-import type { SSMImpl } from './s4d.js';
+import type { Discretized, SSMImpl } from './s4d.js';
 import { dtypeOpt } from '../sequence-util.js';
 
 /** HiPPO-LegT: A_nk = -√(2n+1)√(2k+1)·(1 if n ≥ k else (-1)^(n-k)), B_n = √(2n+1). */
@@ -34,13 +36,25 @@ export type Discretization = 'bilinear' | 'zoh';
  * 'conv' builds the kernel K_k = C Āᵏ B̄ and convolves by FFT; 'recurrent' is the recurrence.
  */
 export class LSSLKernel extends Module {
+  /** The HiPPO-LegT state matrix [N, N] (a buffer, or a parameter with `learnA`). */
   readonly A: Tensor;
+  /** The HiPPO-LegT input vector [N] (a buffer, or a parameter with `learnA`). */
   readonly B: Tensor;
+  /** Log step size per channel [H]: Δ = exp(log_dt). */
   readonly log_dt: Tensor;
+  /** Output matrix [H, N]. */
   readonly C: Tensor;
+  /** Skip connection per channel [H]. */
   readonly D: Tensor;
 
-  constructor(readonly H: number, readonly N: number, readonly disc: Discretization, learnA: boolean, rng: Rng, dtype: DType | undefined) {
+  constructor(
+    /** Channels H. */
+    readonly H: number,
+    /** State size per channel N. */
+    readonly N: number,
+    /** How (A, B, Δ) become (Ā, B̄). */
+    readonly disc: Discretization,
+    learnA: boolean, rng: Rng, dtype: DType | undefined) {
     super();
     const o = { rng, ...dtypeOpt(dtype) };
     const d = dtypeOpt(dtype);
@@ -54,7 +68,7 @@ export class LSSLKernel extends Module {
   }
 
   /** Ā [H, N, N] and B̄ [H, N, 1]. */
-  discretize(): { a: Tensor; bb: Tensor } {
+  discretize(): Discretized<Tensor> {
     const { H, N } = this;
     const dt = unsqueeze(unsqueeze(exp(this.log_dt), -1), -1); // [H, 1, 1]
     const dA = mul(dt, this.A); // [H, N, N]
@@ -84,7 +98,7 @@ export class LSSLKernel extends Module {
   }
 
   /** u [T, B, H] → y [T, B, H]; the recurrent form also returns the final state [B, H, N]. */
-  forward(u: Tensor, impl: SSMImpl, valid: Tensor | null, state: { re: Tensor } | null): { y: Tensor; state: { re: Tensor; im: Tensor } | null } {
+  forward(u: Tensor, impl: SSMImpl, valid: Tensor | null, state: { re: Tensor } | null): MixerOutput<Complex | null> {
     if (impl === 'scan' || impl === 'fused') throw new ArgumentError('LSSL', "has a dense state matrix: use impl 'conv' or 'recurrent'");
     if (impl === 'conv' && !state) {
       const T = u.shape[0]!;
@@ -107,7 +121,7 @@ export class LSSLKernel extends Module {
   }
 
   /** One step: u [B, H] → y [B, H], state [B, H, N]. */
-  step(u: Tensor, state: { re: Tensor } | null): { y: Tensor; state: { re: Tensor; im: Tensor } } {
+  step(u: Tensor, state: { re: Tensor } | null): MixerOutput<Complex> {
     const r = this.forward(unsqueeze(u, 0), 'recurrent', null, state);
     return { y: squeeze(r.y, 0), state: r.state! };
   }

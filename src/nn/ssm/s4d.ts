@@ -7,6 +7,7 @@ import { Module } from '../module.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { MixerOutput } from '../sequence-layer.js';
 import { causalConv } from './causal-conv.js';
 import { diagonalKernel } from './vandermonde.js';
 import { cmul, complexRecurrence } from './complex.js';
@@ -19,6 +20,20 @@ import { dtypeOpt, oneOf } from '../sequence-util.js';
  */
 export type SSMImpl = 'conv' | 'fused' | 'scan' | 'recurrent';
 
+/** A discretised state-space model: the per-step state transition Ā and input matrix B̄. */
+export interface Discretized<T> {
+  /** Ā, the state transition of one step. */
+  a: T;
+  /** B̄, the input matrix of one step. */
+  bb: T;
+}
+
+/** S4D's discretisation: Ā, B̄ and the exponent Δλ (Ā = exp(Δλ)), each complex [H, N]. */
+export interface S4DDiscretized extends Discretized<Complex> {
+  /** The exponent Δλ, from which the convolution kernel takes its powers Āᵏ = exp(k Δλ). */
+  dl: Complex;
+}
+
 /**
  * S4D (Gu et al. 2022), the diagonal S4 — also the diagonal linear RNN (DLR) view: H independent
  * channels, each with N complex modes λ = -exp(A_real_log) + i A_imag (S4D-Lin init: -1/2 + iπn),
@@ -28,14 +43,29 @@ export type SSMImpl = 'conv' | 'fused' | 'scan' | 'recurrent';
  * computed by FFT ('conv', the default for training). u is time-major [T, B, H].
  */
 export class S4DKernel extends Module {
+  /** Log step size per channel [H]: Δ = exp(log_dt). */
   readonly log_dt: Tensor;
+  /** Log of minus the modes' real parts [H, N]: Re λ = −exp(A_real_log). */
   readonly A_real_log: Tensor;
+  /** The modes' imaginary parts [H, N]. */
   readonly A_imag: Tensor;
-  readonly B_re: Tensor; readonly B_im: Tensor;
-  readonly C_re: Tensor; readonly C_im: Tensor;
+  /** Real part of B [H, N]. */
+  readonly B_re: Tensor;
+  /** Imaginary part of B [H, N]. */
+  readonly B_im: Tensor;
+  /** Real part of C [H, N]. */
+  readonly C_re: Tensor;
+  /** Imaginary part of C [H, N]. */
+  readonly C_im: Tensor;
+  /** Skip connection per channel [H]. */
   readonly D: Tensor;
 
-  constructor(readonly H: number, readonly N: number, rng: Rng, dtype: DType | undefined) {
+  constructor(
+    /** Channels H. */
+    readonly H: number,
+    /** Complex modes per channel N. */
+    readonly N: number,
+    rng: Rng, dtype: DType | undefined) {
     super();
     const o = { rng, ...dtypeOpt(dtype) };
     const d = dtypeOpt(dtype);
@@ -50,7 +80,7 @@ export class S4DKernel extends Module {
   }
 
   /** Ā [H, N], B̄ [H, N] (complex) and the exponent Δλ. */
-  discretize(): { a: Complex; bb: Complex; dl: Complex } {
+  discretize(): S4DDiscretized {
     const dt = unsqueeze(exp(this.log_dt), -1);
     const lre = neg(exp(this.A_real_log)), lim = this.A_imag;
     const dl = { re: mul(lre, dt), im: mul(lim, dt) };
@@ -71,7 +101,7 @@ export class S4DKernel extends Module {
   }
 
   /** u [T, B, H] → y [T, B, H] and (for the recurrent forms) the final complex state [B, H, N]. */
-  forward(u: Tensor, impl: SSMImpl, valid: Tensor | null, state: Complex | null): { y: Tensor; state: Complex | null } {
+  forward(u: Tensor, impl: SSMImpl, valid: Tensor | null, state: Complex | null): MixerOutput<Complex | null> {
     if (impl === 'conv' && !state) {
       const T = u.shape[0]!;
       const y = causalConv(transpose(transpose(u, 0, 1), 1, 2), this.kernel(T)); // [B, H, T]
@@ -87,7 +117,7 @@ export class S4DKernel extends Module {
   }
 
   /** One step: u [B, H] → y [B, H], state [B, H, N]. */
-  step(u: Tensor, state: Complex | null): { y: Tensor; state: Complex } {
+  step(u: Tensor, state: Complex | null): MixerOutput<Complex> {
     const { a, bb } = this.discretize();
     const uu = unsqueeze(u, -1);
     let x: Complex = { re: mul(bb.re, uu), im: mul(bb.im, uu) };

@@ -24,17 +24,22 @@ export interface SSMOptions extends StackOptions {
   /** 'conv' (FFT convolution; s4d and lssl default), 'scan' (parallel associative scan; lru
    *  default; not for lssl) or 'recurrent'. */
   impl?: SSMImpl;
-  /** LSSL only: 'bilinear' (default) or 'zoh', and whether A and B are learned (default fixed). */
+  /** LSSL only: how A and B are discretised, 'bilinear' (default) or 'zoh'. */
   discretization?: Discretization;
+  /** LSSL only: learn A and B (default false: the HiPPO matrices stay fixed buffers). */
   learnA?: boolean;
 }
 
 /** State: last outputs h [L, B, H] and, from the recurrent forms and `step`, the complex states re, im. */
 export type SSMState = LayerState;
 
-class SSMBlock extends Module {
+/** One pre-norm residual SSM block: x + out_proj(gelu(ssm(norm(x)))). */
+export class SSMBlock extends Module {
+  /** LayerNorm before the kernel (`norm`). */
   readonly norm: LayerNorm;
+  /** The state-space kernel of the stack's `kind` (state-dict `ssm`). */
   readonly kernel: S4DKernel | LRUKernel | LSSLKernel;
+  /** Output projection H → H after the GELU (`out_proj`). */
   readonly out: Linear;
   constructor(o: SSMOptions & { stateSize: number }, rng: Rng) {
     super();
@@ -58,8 +63,11 @@ class SSMBlock extends Module {
  * `step` streams (through a recurrent form).
  */
 export class SSM extends ResidualStack<SSMBlock> {
+  /** Which state-space kernel every block uses. */
   readonly kind: 's4d' | 'lru' | 'lssl';
+  /** Complex modes per channel (s4d), in total (lru) or the state size per channel (lssl). */
   readonly stateSize: number;
+  /** How `forward` runs the kernels (a carried state or `step` switches 'conv' to a recurrent form). */
   readonly impl: SSMImpl;
 
   constructor(opts: SSMOptions) {
