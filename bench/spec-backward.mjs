@@ -11,24 +11,14 @@
 //
 // Usage: npm run build && node bench/spec-backward.mjs [--T=256,1024] [--reps=3]
 import * as rc from 'recurrent';
-import { machine } from './util.mjs';
+import { machine, time } from './util.mjs';
 
 const arg = (k, d) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3) ?? d;
 const Ts = arg('T', '256,1024').split(',').map(Number);
 const reps = Number(arg('reps', '3'));
 const B = 1, H = 2, d = 16;
 
-function median(fn) {
-  fn();
-  const ts = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    ts.push(performance.now() - t0);
-  }
-  ts.sort((a, b) => a - b);
-  return ts[ts.length >> 1];
-}
+const median = (fn) => time(fn, { warmup: 1, reps }).median;
 
 function lstmImpl() {
   try {

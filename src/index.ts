@@ -20,7 +20,7 @@ import { initDefaultBackend } from './backend/default.js';
 export { setBackend, getBackend, listBackends, registerBackend } from './backend/registry.js';
 export type {
   Backend, Buffer, UnaryOp, BinaryOp, ReduceOp, Strided, MatmulArgs, NormArgs, Conv1dArgs, AdamArgs,
-  CellKind, CellStepArgs, CellBackwardArgs, LinearScanArgs, Block2ScanArgs, DeltaRuleArgs, GLAArgs,
+  CellKind, CellStepArgs, CellBackwardArgs, LinearScanArgs, Block2ScanArgs, LinearAttentionArgs, DeltaRuleArgs, GLAArgs,
 } from './backend/types.js';
 export { initWasm, setThreads, wasmInfo } from './backend/wasm/index.js';
 export type { InitWasmOptions, WasmInfo } from './backend/wasm/index.js';

@@ -278,12 +278,8 @@ export interface Block2ScanArgs {
   r2: Buffer;
 }
 
-/**
- * The (gated) delta rule over BH independent lanes (batch × heads), each with a state S [dv, dk]:
- *   S_t = α_t S_{t-1} + β_t (v_t − α_t S_{t-1} k_t) k_tᵀ,   o_t = S_t q_t,   α_t = exp(g_t) (1 without g).
- * Contiguous layouts: q, k [BH, T, dk]; v [BH, T, dv]; beta, g [BH, T]; s0 [BH, dv, dk] (null: zeros).
- */
-export interface DeltaRuleArgs {
+/** The lanes, sizes and q, k, v buffers the fused linear-attention kernels (delta rule, GLA) share. */
+export interface LinearAttentionArgs {
   /** Independent lanes (batch × heads). */
   BH: number;
   /** Number of time steps. */
@@ -298,6 +294,14 @@ export interface DeltaRuleArgs {
   k: Buffer;
   /** Values, [BH, T, dv]. */
   v: Buffer;
+}
+
+/**
+ * The (gated) delta rule over BH independent lanes (batch × heads), each with a state S [dv, dk]:
+ *   S_t = α_t S_{t-1} + β_t (v_t − α_t S_{t-1} k_t) k_tᵀ,   o_t = S_t q_t,   α_t = exp(g_t) (1 without g).
+ * Contiguous layouts: q, k [BH, T, dk]; v [BH, T, dv]; beta, g [BH, T]; s0 [BH, dv, dk] (null: zeros).
+ */
+export interface DeltaRuleArgs extends LinearAttentionArgs {
   /** Write strengths β_t, [BH, T]. */
   beta: Buffer;
   /** Log decay per step, or null (no decay). */
@@ -312,21 +316,7 @@ export interface DeltaRuleArgs {
  * where a_t scales the rows of S (vector gate, g [BH, T, dk]) or all of S (scalar gate, g [BH, T]).
  * Contiguous layouts: q, k [BH, T, dk]; v [BH, T, dv]; s0 [BH, dk, dv] (null: zeros).
  */
-export interface GLAArgs {
-  /** Independent lanes (batch × heads). */
-  BH: number;
-  /** Number of time steps. */
-  T: number;
-  /** Key (and query) width. */
-  dk: number;
-  /** Value width. */
-  dv: number;
-  /** Queries, [BH, T, dk]. */
-  q: Buffer;
-  /** Keys, [BH, T, dk]. */
-  k: Buffer;
-  /** Values, [BH, T, dv]. */
-  v: Buffer;
+export interface GLAArgs extends LinearAttentionArgs {
   /** Log gate: [BH, T, dk] when `vectorGate`, else [BH, T]. */
   g: Buffer;
   /** True for a per-key-row gate, false for one scalar gate per step. */
