@@ -17,18 +17,20 @@ export { Mamba, MambaMixer, selectiveScan, selectiveScanRecurrent, selectiveScan
 export type { MambaBlock, MambaMixerState, MambaOptions, MambaState, SelectiveImpl, SelectiveOptions, SelectiveScanOptions } from './mamba/index.js';
 export { deltaProduct, deltaRule, deltaRuleRecurrent, deltaRuleChunk, deltaRuleFused, DeltaNet, DeltaProduct, GatedDeltaNet } from './delta/index.js';
 export type {
-  DeltaImpl, DeltaFormOptions, DeltaNetOptions, DeltaOptions, DeltaProductOptions, DeltaLayerConfig, DeltaBlock, DeltaAttention, DeltaStack,
+  DeltaImpl, DeltaFormOptions, DeltaNetOptions, DeltaOptions, DeltaProductOptions, DeltaLayerConfig, DeltaBlock, DeltaAttention,
 } from './delta/index.js';
 export { GLA, GLAAttention, gatedLinearAttention, glaRecurrent, glaChunk, glaFused } from './gla/index.js';
-export type { GLAImpl, GLAOpOptions, GLAFormOptions, GLAAttentionOptions, GLAOptions } from './gla/index.js';
+export type { GLAImpl, GLAOpOptions, GLAFormOptions, GLAAttentionOptions, GLAAttentionOutput, GLABlock, GLAOptions } from './gla/index.js';
 export { Mamba2, Mamba2Mixer, RMSNormGated } from './mamba2/index.js';
-export type { Mamba2MixerOptions, Mamba2MixerState, Mamba2Options, Mamba2State } from './mamba2/index.js';
-export { MLSTM, MLSTMLayer, mlstm, mlstmRecurrent, mlstmParallel, mlstmChunk } from './mlstm/index.js';
-export type { MLSTMImpl, MLSTMState, MLSTMCellOptions, MLSTMFormOptions, MLSTMLayerOptions, MLSTMOptions } from './mlstm/index.js';
+export type { Mamba2Block, Mamba2MixerOptions, Mamba2MixerState, Mamba2Options, Mamba2State } from './mamba2/index.js';
+export { MLSTM, MLSTMLayer, MultiHeadLayerNorm, MLSTMFeedForward, mlstm, mlstmRecurrent, mlstmParallel, mlstmChunk } from './mlstm/index.js';
+export type {
+  MLSTMImpl, MLSTMState, MLSTMOutput, MLSTMCellOptions, MLSTMFormOptions, MLSTMLayerOptions, MLSTMOptions, MLSTMBlock,
+} from './mlstm/index.js';
 export type { LayerState, SequenceLayer, SequenceForwardOptions, SequenceOutput, MixerOutput, RecurrenceOutput } from './sequence-layer.js';
 export type { ModuleList } from './module-list.js';
 export type { StackOptions, BlockResult } from './residual-stack.js';
 export { ShortConv } from './short-conv.js';
-export type { ShortConvOptions } from './short-conv.js';
+export type { ShortConvOptions, ShortConvOutput } from './short-conv.js';
 export { Attention, CausalAttention } from './attention/index.js';
-export type { AttentionOptions, AttentionState, CausalAttentionOptions, KVCache } from './attention/index.js';
+export type { AttentionBlock, AttentionOptions, AttentionState, CausalAttentionOptions, KVCache } from './attention/index.js';

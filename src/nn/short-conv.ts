@@ -16,8 +16,18 @@ export interface ShortConvOptions {
   bias?: boolean;
   /** SiLU after the convolution (default true, as both references). */
   silu?: boolean;
+  /** Generator for the initial weights. */
   rng: Rng;
+  /** Element type of the parameters (default float32). */
   dtype?: DType;
+}
+
+/** What `ShortConv.forward` returns: the convolved sequence and the window to continue from. */
+export interface ShortConvOutput {
+  /** The output [T, B, channels]. */
+  y: Tensor;
+  /** The last kernel − 1 inputs [B, channels, kernel − 1] (per sequence's length when given). */
+  window: Tensor;
 }
 
 /**
@@ -27,11 +37,19 @@ export interface ShortConvOptions {
  * inputs [B, channels, kernel - 1], so a stream continues exactly where the batch stopped.
  */
 export class ShortConv extends Module {
+  /** Depthwise kernel [channels, 1, kernel]. */
   readonly weight: Tensor;
+  /** Bias [channels]; null without `bias`. */
   readonly bias: Tensor | null;
+  /** Whether a SiLU follows the convolution. */
   readonly useSilu: boolean;
 
-  constructor(readonly channels: number, readonly kernel: number, opts: ShortConvOptions) {
+  constructor(
+    /** Channels C, each convolved on its own. */
+    readonly channels: number,
+    /** Kernel size K (steps seen per output). */
+    readonly kernel: number,
+    opts: ShortConvOptions) {
     super();
     const o = { rng: opts.rng, ...dtypeOpt(opts.dtype) };
     const k = 1 / Math.sqrt(kernel);
@@ -44,7 +62,7 @@ export class ShortConv extends Module {
    * x [T, B, C] → y [T, B, C], continuing from `window` [B, C, K - 1] (zeros when null). With
    * `lengths`, the returned window ends at each sequence's last valid input, not at the padding.
    */
-  forward(x: Tensor, window: Tensor | null, lengths: readonly number[] | null = null): { y: Tensor; window: Tensor } {
+  forward(x: Tensor, window: Tensor | null, lengths: readonly number[] | null = null): ShortConvOutput {
     const [T, B, C] = x.shape as [number, number, number];
     const K = this.kernel;
     if (x.rank !== 3 || C !== this.channels) throw new ShapeError('ShortConv', `x must be [T, B, ${this.channels}], got ${fmtShape(x.shape)}`);

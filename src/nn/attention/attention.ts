@@ -12,6 +12,7 @@ import type { BlockResult, StackOptions } from '../residual-stack.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { MixerOutput } from '../sequence-layer.js';
 
 /**
  * The KV cache one attention layer carries: k and v [B, H, t, head_dim] of every token seen so far
@@ -19,8 +20,11 @@ import type { Tensor } from '../../tensor/tensor.js';
  * past a sequence's length. A sequence's next RoPE position is the number of ones in its row.
  */
 export interface KVCache {
+  /** Cached keys [B, H, t, head_dim], already rotated. */
   k: Tensor;
+  /** Cached values [B, H, t, head_dim]. */
   v: Tensor;
+  /** [B, t]: 1 where the cached token exists, 0 where it was padding. */
   mask: Tensor;
 }
 
@@ -30,7 +34,9 @@ export interface CausalAttentionOptions {
   heads: number;
   /** RoPE base θ (fla's rope_theta; default 10000). */
   ropeBase?: number;
+  /** Generator for the initial weights (default: the global one). */
   rng?: Rng;
+  /** Element type of the parameters (default float32). */
   dtype?: DType;
 }
 
@@ -45,12 +51,25 @@ const MASKED = -1e30;
  * scores q·kᵀ / sqrt(head_dim) under a causal mask. x is time-major [T, B, d].
  */
 export class CausalAttention extends Module {
-  readonly q_proj: Linear; readonly k_proj: Linear; readonly v_proj: Linear; readonly o_proj: Linear;
+  /** Query projection d → d. */
+  readonly q_proj: Linear;
+  /** Key projection d → d. */
+  readonly k_proj: Linear;
+  /** Value projection d → d. */
+  readonly v_proj: Linear;
+  /** Output projection d → d. */
+  readonly o_proj: Linear;
+  /** Heads H. */
   readonly heads: number;
+  /** Channels per head, d / H. */
   readonly headDim: number;
+  /** RoPE base θ. */
   readonly ropeBase: number;
 
-  constructor(readonly d: number, opts: CausalAttentionOptions) {
+  constructor(
+    /** Model width d. */
+    readonly d: number,
+    opts: CausalAttentionOptions) {
     super();
     const op = 'CausalAttention';
     positiveInt(op, 'd', d);
@@ -73,7 +92,7 @@ export class CausalAttention extends Module {
    * positions). Within the call they need no mask: causality already keeps every valid query
    * (t < lengths[b]) from reaching them, and the outputs at padded queries are the caller's to drop.
    */
-  forward(x: Tensor, prev: KVCache | null = null, lengths: readonly number[] | null = null): { y: Tensor; state: KVCache } {
+  forward(x: Tensor, prev: KVCache | null = null, lengths: readonly number[] | null = null): MixerOutput<KVCache> {
     const op = 'CausalAttention';
     const { heads: H, headDim: D } = this;
     if (x.rank !== 3 || x.shape[2] !== this.d) throw new ShapeError(op, `x must be [time, batch, ${this.d}], got ${fmtShape(x.shape)}`);
@@ -172,8 +191,11 @@ function allowedMask(prevMask: ArrayLike<number> | null, P: number, t0: number, 
   return tensor(m, [P, 1, T, n], { dtype });
 }
 
-class AttentionBlock extends Module {
+/** A pre-norm residual block: x + attn(RMSNorm(x)) (fla's `attn_norm`, `attn`). */
+export class AttentionBlock extends Module {
+  /** RMSNorm before the attention. */
   readonly attn_norm: RMSNorm;
+  /** The causal attention layer. */
   readonly attn: CausalAttention;
   constructor(d: number, opts: CausalAttentionOptions) {
     super();
@@ -191,7 +213,16 @@ export interface AttentionOptions extends StackOptions {
 }
 
 /** The `Attention` stack's state: h [L, B, d] and each layer's KV cache k, v [L, B, H, t, head_dim], mask [L, B, t]. */
-export type AttentionState = { h: Tensor; k: Tensor; v: Tensor; mask: Tensor } & Record<string, Tensor>;
+export type AttentionState = {
+  /** Each layer's last output [L, B, d]. */
+  h: Tensor;
+  /** Cached keys [L, B, H, t, head_dim]. */
+  k: Tensor;
+  /** Cached values [L, B, H, t, head_dim]. */
+  v: Tensor;
+  /** Which cached tokens exist [L, B, t]. */
+  mask: Tensor;
+} & Record<string, Tensor>;
 
 /**
  * A stack of causal softmax-attention layers: pre-norm residual blocks (fla's `layers.{i}.attn_norm`,
@@ -201,7 +232,9 @@ export type AttentionState = { h: Tensor; k: Tensor; v: Tensor; mask: Tensor } &
  * masked out, and RoPE positions continue per sequence). The cache grows by T tokens per call.
  */
 export class Attention extends ResidualStack<AttentionBlock> {
+  /** Heads per layer. */
   readonly heads: number;
+  /** RoPE base θ. */
   readonly ropeBase: number;
 
   constructor(opts: AttentionOptions) {

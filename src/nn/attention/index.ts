@@ -1,2 +1,2 @@
 export { Attention, CausalAttention } from './attention.js';
-export type { AttentionOptions, AttentionState, CausalAttentionOptions, KVCache } from './attention.js';
+export type { AttentionBlock, AttentionOptions, AttentionState, CausalAttentionOptions, KVCache } from './attention.js';

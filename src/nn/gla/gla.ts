@@ -10,6 +10,7 @@ import type { BlockResult, StackOptions } from '../residual-stack.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { MixerOutput } from '../sequence-layer.js';
 import { gatedLinearAttention } from './gated-linear-attention.js';
 import type { GLAImpl } from './gated-linear-attention.js';
 
@@ -33,8 +34,16 @@ export interface GLAAttentionOptions {
   shortConv?: boolean;
   /** Their kernel size (default 4). */
   convSize?: number;
+  /** Generator for the initial weights. */
   rng: Rng;
+  /** Element type of the parameters (default float32). */
   dtype?: DType;
+}
+
+/** What `GLAAttention.forward` returns: y, the final state S, and the short convs' windows. */
+export interface GLAAttentionOutput extends MixerOutput<Tensor> {
+  /** The short convs' last inputs (convQ, convK, convV, each [B, width, convSize − 1]); empty without shortConv. */
+  windows: Record<string, Tensor>;
 }
 
 /** A width hiddenSize · expand that is a whole number divisible by the head count, or an ArgumentError. */
@@ -54,15 +63,39 @@ function expandedDim(op: string, name: string, d: number, expand: number, heads:
  * dk^-1/2. x is time-major [T, B, hiddenSize]; the state is [B, H, dk, dv] (fla's layout).
  */
 export class GLAAttention extends Module {
-  readonly q_proj: Linear; readonly k_proj: Linear; readonly v_proj: Linear; readonly g_proj: Linear;
+  /** Query projection hiddenSize → keyDim. */
+  readonly q_proj: Linear;
+  /** Key projection hiddenSize → keyDim. */
+  readonly k_proj: Linear;
+  /** Value projection hiddenSize → valueDim. */
+  readonly v_proj: Linear;
+  /** Output-gate projection hiddenSize → valueDim. */
+  readonly g_proj: Linear;
+  /** Low-rank forget-gate projection: `gk_proj.0` hiddenSize → rank, `gk_proj.1` rank → keyDim. */
   readonly gk_proj: Sequential;
+  /** RMSNorm over each head's value dim, before the swish gate. */
   readonly g_norm_swish_gate: RMSNorm;
+  /** Output projection valueDim → hiddenSize. */
   readonly o_proj: Linear;
-  readonly q_conv1d: ShortConv | null; readonly k_conv1d: ShortConv | null; readonly v_conv1d: ShortConv | null;
+  /** Short conv on q; null without `shortConv`. */
+  readonly q_conv1d: ShortConv | null;
+  /** Short conv on k; null without `shortConv`. */
+  readonly k_conv1d: ShortConv | null;
+  /** Short conv on v; null without `shortConv`. */
+  readonly v_conv1d: ShortConv | null;
+  /** Model width. */
   readonly hiddenSize: number;
+  /** Heads H. */
   readonly heads: number;
-  /** Total key and value widths (fla's key_dim, value_dim) and per head (head_k_dim, head_v_dim). */
-  readonly keyDim: number; readonly valueDim: number; readonly headKDim: number; readonly headVDim: number;
+  /** Total key width (fla's key_dim). */
+  readonly keyDim: number;
+  /** Total value width (fla's value_dim). */
+  readonly valueDim: number;
+  /** Key width per head dk (fla's head_k_dim). */
+  readonly headKDim: number;
+  /** Value width per head dv (fla's head_v_dim). */
+  readonly headVDim: number;
+  /** The divisor of the log forget gate. */
   readonly gateLogitNormalizer: number;
 
   constructor(opts: GLAAttentionOptions) {
@@ -107,7 +140,7 @@ export class GLAAttention extends Module {
    * and `lengths` ends them at each sequence's length.
    */
   forward(x: Tensor, valid: Tensor | null, state: Tensor | null, impl: GLAImpl = 'chunk', chunk = 16,
-    windows: Record<string, Tensor> | null = null, lengths: readonly number[] | null = null): { y: Tensor; state: Tensor; windows: Record<string, Tensor> } {
+    windows: Record<string, Tensor> | null = null, lengths: readonly number[] | null = null): GLAAttentionOutput {
     const [T, B] = x.shape as [number, number];
     const H = this.heads, dk = this.headKDim, dv = this.headVDim;
     const heads = (t: Tensor, dh: number): Tensor => permute(reshape(t, [T, B, H, dh]), [1, 2, 0, 3]); // [B, H, T, dh]
@@ -135,8 +168,10 @@ export class GLAAttention extends Module {
 }
 
 /** A pre-norm residual block: x + attn(RMSNorm(x)) (fla's `attn_norm`, `attn`). */
-class GLABlock extends Module {
+export class GLABlock extends Module {
+  /** RMSNorm before the attention. */
   readonly attn_norm: RMSNorm;
+  /** The gated linear attention layer. */
   readonly attn: GLAAttention;
   constructor(opts: GLAAttentionOptions) {
     super();
@@ -147,8 +182,9 @@ class GLABlock extends Module {
 
 /** Options of `GLA` (model width = hiddenSize): the stack's, the layer's, and the form. */
 export interface GLAOptions extends StackOptions, Omit<GLAAttentionOptions, 'hiddenSize' | 'rng' | 'dtype'> {
-  /** 'fused' (default: the recurrence as one kernel each way), 'chunk' (chunkwise) or 'recurrent' (the spec, op by op); chunk size of 'chunk' (default 16). */
+  /** 'fused' (default: the recurrence as one kernel each way), 'chunk' (chunkwise) or 'recurrent' (the spec, op by op). */
   impl?: GLAImpl;
+  /** Chunk size of impl 'chunk' (default 16). */
   chunk?: number;
 }
 
@@ -159,8 +195,11 @@ export interface GLAOptions extends StackOptions, Omit<GLAAttentionOptions, 'hid
  * shortConv) }; `step` streams one token.
  */
 export class GLA extends ResidualStack<GLABlock> {
+  /** Heads per layer. */
   readonly heads: number;
+  /** How the recurrence runs in `forward` (`step` always uses 'fused'). */
   readonly impl: GLAImpl;
+  /** Chunk size of impl 'chunk'. */
   readonly chunk: number;
 
   constructor(opts: GLAOptions) {

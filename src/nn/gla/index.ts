@@ -5,4 +5,4 @@ export { glaChunk } from './chunk.js';
 export { glaFused } from './fused.js';
 export type { GLAFormOptions } from './inputs.js';
 export { GLA, GLAAttention } from './gla.js';
-export type { GLAAttentionOptions, GLAOptions } from './gla.js';
+export type { GLAAttentionOptions, GLAAttentionOutput, GLABlock, GLAOptions } from './gla.js';

@@ -12,7 +12,7 @@ import type { BlockResult, StackOptions } from '../residual-stack.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import type { LayerState } from '../sequence-layer.js';
+import type { LayerState, MixerOutput } from '../sequence-layer.js';
 import { gatedLinearAttention } from '../gla/gated-linear-attention.js';
 import type { GLAImpl } from '../gla/gated-linear-attention.js';
 
@@ -21,9 +21,18 @@ import type { GLAImpl } from '../gla/gated-linear-attention.js';
  * normalised over groups of `groupSize` channels (the whole width when ngroups = 1). weight [dim].
  */
 export class RMSNormGated extends Module {
+  /** Scale [dim], initialised to ones. */
   readonly weight: Tensor;
 
-  constructor(readonly dim: number, readonly groupSize: number, readonly eps = 1e-5, dtype?: DType) {
+  constructor(
+    /** Channels normalised (the last axis). */
+    readonly dim: number,
+    /** Channels per normalisation group; dim must divide by it. */
+    readonly groupSize: number,
+    /** Added to the mean square before the square root (default 1e-5). */
+    readonly eps = 1e-5,
+    dtype?: DType,
+  ) {
     super();
     positiveInt('RMSNormGated', 'dim', dim);
     positiveInt('RMSNormGated', 'groupSize', groupSize);
@@ -42,7 +51,12 @@ export class RMSNormGated extends Module {
 }
 
 /** Per-layer streaming state of a Mamba-2 mixer: conv window [B, conv_dim, d_conv − 1] and SSM state [B, nheads, d_state, headdim]. */
-export interface Mamba2MixerState { conv: Tensor; ssm: Tensor }
+export interface Mamba2MixerState {
+  /** The last d_conv − 1 conv inputs [B, conv_dim, d_conv − 1]. */
+  conv: Tensor;
+  /** The SSM state [B, nheads, d_state, headdim]. */
+  ssm: Tensor;
+}
 
 /** Options of `Mamba2Mixer` (mamba_ssm's `Mamba2` arguments, camelCased). */
 export interface Mamba2MixerOptions {
@@ -60,10 +74,13 @@ export interface Mamba2MixerOptions {
   nGroups?: number;
   /** U(lo, hi) range for A = exp(A_log) at init (default [1, 16]). */
   aInitRange?: readonly [number, number];
-  /** Log-uniform range of the initial Δ (default [1e-3, 0.1]), floored at 1e-4. */
+  /** Lower end of the log-uniform range of the initial Δ (default 1e-3), floored at 1e-4. */
   dtMin?: number;
+  /** Upper end of that range (default 0.1). */
   dtMax?: number;
+  /** Generator for the initial weights. */
   rng: Rng;
+  /** Element type of the parameters (default float32). */
   dtype?: DType;
 }
 
@@ -77,15 +94,36 @@ export interface Mamba2MixerOptions {
  * The SSM state is [B, nheads, d_state, headdim] (fla's layout; mamba_ssm keeps its transpose).
  */
 export class Mamba2Mixer extends Module {
+  /** d_model → [z, x, B, C, dt] (2·d_inner + 2·ngroups·d_state + nheads), no bias. */
   readonly in_proj: Linear;
+  /** Depthwise causal conv over (x, B, C), with bias, then SiLU. */
   readonly conv1d: ShortConv;
+  /** Bias inside Δ's softplus, per head [nheads]. */
   readonly dt_bias: Tensor;
+  /** Log of minus the scalar decay per head [nheads]: A = −exp(A_log). */
   readonly A_log: Tensor;
+  /** Skip connection per head [nheads]. */
   readonly D: Tensor;
+  /** Gated RMSNorm on y with z, per group. */
   readonly norm: RMSNormGated;
+  /** d_inner → d_model, no bias. */
   readonly out_proj: Linear;
-  readonly dModel: number; readonly dState: number; readonly dConv: number; readonly dInner: number;
-  readonly headDim: number; readonly nHeads: number; readonly nGroups: number; readonly convDim: number;
+  /** Model width d_model. */
+  readonly dModel: number;
+  /** SSM state size N. */
+  readonly dState: number;
+  /** Conv kernel size. */
+  readonly dConv: number;
+  /** d_inner = expand · d_model. */
+  readonly dInner: number;
+  /** Channels per head P. */
+  readonly headDim: number;
+  /** Heads, d_inner / headDim. */
+  readonly nHeads: number;
+  /** Groups sharing B and C. */
+  readonly nGroups: number;
+  /** Channels the conv sees: d_inner + 2·ngroups·d_state. */
+  readonly convDim: number;
 
   constructor(opts: Mamba2MixerOptions) {
     super();
@@ -129,7 +167,7 @@ export class Mamba2Mixer extends Module {
    * window end there too.
    */
   forward(x: Tensor, valid: Tensor | null, state: Mamba2MixerState | null, impl: GLAImpl = 'chunk', chunk = 16,
-    lengths: readonly number[] | null = null): { y: Tensor; state: Mamba2MixerState } {
+    lengths: readonly number[] | null = null): MixerOutput<Mamba2MixerState> {
     const [T, B] = x.shape as [number, number];
     const { dInner: di, dState: N, nHeads: H, headDim: P, nGroups: G } = this;
     const [z, xBC, dtRaw] = split(this.in_proj.forward(x), [di, this.convDim, H], -1) as [Tensor, Tensor, Tensor];
@@ -154,8 +192,10 @@ export class Mamba2Mixer extends Module {
 }
 
 /** A pre-norm residual block: x + mixer(RMSNorm(x)) (mamba_ssm's Block: `norm`, `mixer`). */
-class Mamba2Block extends Module {
+export class Mamba2Block extends Module {
+  /** RMSNorm before the mixer (`norm`). */
   readonly norm: RMSNorm;
+  /** The Mamba-2 mixer (`mixer`). */
   readonly mixer: Mamba2Mixer;
   constructor(opts: Mamba2MixerOptions) {
     super();
@@ -166,14 +206,19 @@ class Mamba2Block extends Module {
 
 /** Options of `Mamba2` (d_model = hiddenSize). */
 export interface Mamba2Options extends StackOptions {
-  /** d_state (default 16; mamba_ssm: 128), d_conv (4), expand (2), headdim (16; mamba_ssm: 64), ngroups (1). */
+  /** d_state, the SSM state size (default 16; mamba_ssm: 128). */
   stateSize?: number;
+  /** d_conv, the short conv's kernel size (default 4). */
   convSize?: number;
+  /** d_inner = expand · d_model (default 2). */
   expand?: number;
+  /** headdim, channels per head (default 16; mamba_ssm: 64). */
   headDim?: number;
+  /** ngroups, groups sharing B and C (default 1). */
   nGroups?: number;
-  /** 'fused' (default: the recurrence as one kernel each way), 'chunk' (chunked SSD) or 'recurrent' (the token loop, op by op); chunk size of 'chunk' (default 16). */
+  /** 'fused' (default: the recurrence as one kernel each way), 'chunk' (chunked SSD) or 'recurrent' (the token loop, op by op). */
   impl?: GLAImpl;
+  /** Chunk size of impl 'chunk' (default 16). */
   chunk?: number;
 }
 
@@ -187,7 +232,9 @@ export type Mamba2State = LayerState;
  * window and SSM state.
  */
 export class Mamba2 extends ResidualStack<Mamba2Block> {
+  /** How the SSD recurrence runs in `forward` (`step` always uses 'fused'). */
   readonly impl: GLAImpl;
+  /** Chunk size of impl 'chunk'. */
   readonly chunk: number;
 
   constructor(opts: Mamba2Options) {

@@ -6,14 +6,14 @@ import { cumsum, max, sum } from '../../ops/reduce.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { positiveInt } from '../sequence-util.js';
 import { MLSTM_NEG_BIG, mlstmInputs } from './inputs.js';
-import type { MLSTMFormOptions, MLSTMState } from './inputs.js';
+import type { MLSTMFormOptions, MLSTMOutput, MLSTMState } from './inputs.js';
 
 /**
  * The mLSTM cell chunkwise: the stabilised parallel form inside chunks of C tokens, (C, n, m)
  * carried between them. Same signature, values and gradients as `mlstmRecurrent`: with F the
  * cumulative log f, m_i = max(F_i + m_prev, max_{j≤i} F_i − F_j + i_j) is exactly the recurrent m.
  */
-export function mlstmChunk(q: Tensor, k: Tensor, v: Tensor, iPre: Tensor, fPre: Tensor, opts: MLSTMFormOptions = {}): { h: Tensor; state: MLSTMState } {
+export function mlstmChunk(q: Tensor, k: Tensor, v: Tensor, iPre: Tensor, fPre: Tensor, opts: MLSTMFormOptions = {}): MLSTMOutput {
   const op = 'mlstmChunk';
   const { T, ks, logF, state: s0, eps } = mlstmInputs(op, q, k, v, iPre, fPre, opts);
   const L = positiveInt(op, 'chunk', opts.chunk ?? 16);
@@ -30,7 +30,7 @@ export function mlstmChunk(q: Tensor, k: Tensor, v: Tensor, iPre: Tensor, fPre: 
 }
 
 /** The mLSTM cell in its whole-sequence parallel (quadratic) form: `mlstmChunk` with one chunk. */
-export function mlstmParallel(q: Tensor, k: Tensor, v: Tensor, iPre: Tensor, fPre: Tensor, opts: MLSTMFormOptions = {}): { h: Tensor; state: MLSTMState } {
+export function mlstmParallel(q: Tensor, k: Tensor, v: Tensor, iPre: Tensor, fPre: Tensor, opts: MLSTMFormOptions = {}): MLSTMOutput {
   const { ks, logF, state, eps } = mlstmInputs('mlstmParallel', q, k, v, iPre, fPre, opts);
   return block(q, ks, v, iPre, logF, state, eps);
 }
@@ -46,7 +46,7 @@ function causalMask(L: number, dtype: Tensor['dtype']): Tensor {
  * block's own tokens have log D_rj = b_r - b_j + i_j (j ≤ r), and m_r = max(a_r, max_j D_rj). Used
  * once for 'parallel' and once per chunk for 'chunk'; the last row gives the next (C, n, m).
  */
-function block(q: Tensor, k: Tensor, v: Tensor, iPre: Tensor, logF: Tensor, s0: MLSTMState, eps: number): { h: Tensor; state: MLSTMState } {
+function block(q: Tensor, k: Tensor, v: Tensor, iPre: Tensor, logF: Tensor, s0: MLSTMState, eps: number): MLSTMOutput {
   const L = q.shape[2]!;
   const b = cumsum(logF, -1); // [B, H, L]
   const a = add(b, unsqueeze(s0.m, -1)); // log weight of the carried state at each row

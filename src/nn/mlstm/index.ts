@@ -5,8 +5,8 @@ export { mlstmChunk, mlstmParallel } from './chunk.js';
 export { MLSTM_NEG_BIG } from './inputs.js';
 /** Types of the mLSTM cell: which form runs, its state, its options. */
 export type { MLSTMImpl, MLSTMCellOptions } from './mlstm-cell.js';
-export type { MLSTMState, MLSTMFormOptions } from './inputs.js';
+export type { MLSTMState, MLSTMOutput, MLSTMFormOptions } from './inputs.js';
 /** The xLSTM Large layer, its per-head norm and FFN, and the residual stack. */
 export { MLSTM, MLSTMLayer, MultiHeadLayerNorm, MLSTMFeedForward } from './mlstm.js';
 /** Options of the mLSTM layer and stack. */
-export type { MLSTMLayerOptions, MLSTMOptions } from './mlstm.js';
+export type { MLSTMLayerOptions, MLSTMOptions, MLSTMBlock } from './mlstm.js';

@@ -11,9 +11,20 @@ import { sameShape } from '../sequence-util.js';
  * stabiliser m [B, H] (log scale: the true memory is C·e^m, the true normaliser n·e^m).
  */
 export interface MLSTMState {
+  /** Matrix memory [B, H, dk, dv], scaled by e^{−m}. */
   C: Tensor;
+  /** Normaliser [B, H, dk], scaled by e^{−m}. */
   n: Tensor;
+  /** Log-scale stabiliser [B, H]. */
   m: Tensor;
+}
+
+/** What the mLSTM cell and its forms return: the hidden outputs and the final state. */
+export interface MLSTMOutput {
+  /** Hidden outputs h̃ [B, H, T, dv] (before the layer's output gate and norm). */
+  h: Tensor;
+  /** The state after the last step; pass it back as `state` to continue. */
+  state: MLSTMState;
 }
 
 /** Options every form of the mLSTM cell takes (one signature: recurrent, parallel, chunk). */

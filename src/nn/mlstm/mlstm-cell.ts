@@ -1,7 +1,7 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { oneOf } from '../sequence-util.js';
 import { mlstmChunk, mlstmParallel } from './chunk.js';
-import type { MLSTMFormOptions, MLSTMState } from './inputs.js';
+import type { MLSTMFormOptions, MLSTMOutput } from './inputs.js';
 import { mlstmRecurrent } from './recurrent.js';
 
 export { MLSTM_NEG_BIG } from './inputs.js';
@@ -34,7 +34,7 @@ const FORMS = { recurrent: mlstmRecurrent, parallel: mlstmParallel, chunk: mlstm
  * recurrent m, so all three forms agree on h, the final state and every gradient up to rounding.
  */
 export function mlstm(q: Tensor, k: Tensor, v: Tensor, iPre: Tensor, fPre: Tensor,
-  opts: MLSTMCellOptions = {}): { h: Tensor; state: MLSTMState } {
+  opts: MLSTMCellOptions = {}): MLSTMOutput {
   const { impl, ...rest } = opts;
   return FORMS[oneOf('mlstm', 'impl', impl ?? 'chunk', Object.keys(FORMS) as MLSTMImpl[])](q, k, v, iPre, fPre, rest);
 }

@@ -12,6 +12,7 @@ import { globalGenerator } from '../../tensor/rng.js';
 import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import type { MixerOutput } from '../sequence-layer.js';
 import { MLSTM_NEG_BIG, mlstm } from './mlstm-cell.js';
 import type { MLSTMImpl, MLSTMState } from './mlstm-cell.js';
 
@@ -20,12 +21,19 @@ import type { MLSTMImpl, MLSTMState } from './mlstm-cell.js';
  * with one group per head, no bias by default): weight [heads · headDim], initialised to ones.
  */
 export class MultiHeadLayerNorm extends Module {
+  /** Scale [heads · headDim], initialised to ones. */
   readonly weight: Tensor;
-  constructor(readonly heads: number, readonly headDim: number, opts: { eps?: number; dtype?: DType } = {}) {
+  constructor(
+    /** Heads, each normalised on its own. */
+    readonly heads: number,
+    /** Channels per head. */
+    readonly headDim: number,
+    opts: { eps?: number; dtype?: DType } = {}) {
     super();
     this.eps = opts.eps ?? 1e-6;
     this.weight = this.registerParameter('weight', tensor(new Array<number>(heads * headDim).fill(1), [heads * headDim], { dtype: opts.dtype ?? 'float32' }));
   }
+  /** Added to the variance before the square root (default 1e-6). */
   readonly eps: number;
 
   /** x [..., heads, headDim] → the same shape, each head normalised on its own. */
@@ -39,6 +47,7 @@ export class MultiHeadLayerNorm extends Module {
 
 /** Construction options of `MLSTMLayer` (xLSTM Large's `mLSTMLayerConfig`, single weight mode). */
 export interface MLSTMLayerOptions {
+  /** Heads (default 1); the q/k and v widths must divide by it. */
   heads?: number;
   /** q, k width = round(d · qkDimFactor) (default 0.5, as xLSTM Large). */
   qkDimFactor?: number;
@@ -52,7 +61,9 @@ export interface MLSTMLayerOptions {
   normEps?: number;
   /** Initial input-gate bias (default -10, as xLSTM-7B: new writes start almost shut). */
   igateBias?: number;
+  /** Generator for the initial weights (default: the global one). */
   rng?: Rng;
+  /** Element type of the parameters (default float32). */
   dtype?: DType;
 }
 
@@ -64,16 +75,37 @@ export interface MLSTMLayerOptions {
  * -10; weights use PyTorch's Linear init. x is time-major [T, B, d].
  */
 export class MLSTMLayer extends Module {
-  readonly q: Linear; readonly k: Linear; readonly v: Linear;
-  readonly ogate_preact: Linear; readonly igate_preact: Linear; readonly fgate_preact: Linear;
-  readonly multihead_norm: MultiHeadLayerNorm; readonly out_proj: Linear;
+  /** Query projection d → qkDim, no bias. */
+  readonly q: Linear;
+  /** Key projection d → qkDim, no bias. */
+  readonly k: Linear;
+  /** Value projection d → vDim, no bias. */
+  readonly v: Linear;
+  /** Output-gate pre-activation d → vDim, no bias. */
+  readonly ogate_preact: Linear;
+  /** Input-gate pre-activation d → heads, with bias. */
+  readonly igate_preact: Linear;
+  /** Forget-gate pre-activation d → heads, with bias. */
+  readonly fgate_preact: Linear;
+  /** Per-head norm of the cell output. */
+  readonly multihead_norm: MultiHeadLayerNorm;
+  /** Output projection vDim → d, no bias. */
+  readonly out_proj: Linear;
+  /** Heads H. */
   readonly heads: number;
+  /** Total q and k width (dk = qkDim / heads per head). */
   readonly qkDim: number;
+  /** Total v width (dv = vDim / heads per head). */
   readonly vDim: number;
+  /** Soft cap c of the gate pre-activations (c·tanh(x/c)); null: no cap. */
   readonly gateSoftCap: number | null;
+  /** The normaliser's eps inside the cell. */
   readonly eps: number;
 
-  constructor(readonly d: number, opts: MLSTMLayerOptions = {}) {
+  constructor(
+    /** Model width d. */
+    readonly d: number,
+    opts: MLSTMLayerOptions = {}) {
     super();
     const op = 'MLSTMLayer';
     positiveInt(op, 'd', d);
@@ -108,7 +140,7 @@ export class MLSTMLayer extends Module {
    * m_t = max(m_{t-1}, i) = m_{t-1}, the old state is kept with weight e^0 = 1 and the new token
    * gets weight 0.
    */
-  forward(x: Tensor, opts: { valid?: Tensor | null; state?: MLSTMState | null; impl?: MLSTMImpl; chunk?: number } = {}): { y: Tensor; state: MLSTMState } {
+  forward(x: Tensor, opts: { valid?: Tensor | null; state?: MLSTMState | null; impl?: MLSTMImpl; chunk?: number } = {}): MixerOutput<MLSTMState> {
     if (x.rank !== 3 || x.shape[2] !== this.d) throw new ShapeError('MLSTMLayer', `x must be [T, B, ${this.d}], got ${fmtShape(x.shape)}`);
     const [T, B] = x.shape as [number, number];
     const H = this.heads;
@@ -141,7 +173,13 @@ function factorDim(op: string, name: string, d: number, factor: number): number 
  * d · projFactor rounded up to a multiple of `roundTo`, no biases.
  */
 export class MLSTMFeedForward extends Module {
-  readonly proj_up_gate: Linear; readonly proj_up: Linear; readonly proj_down: Linear;
+  /** Gate branch d → inner (through SiLU). */
+  readonly proj_up_gate: Linear;
+  /** Value branch d → inner. */
+  readonly proj_up: Linear;
+  /** inner → d. */
+  readonly proj_down: Linear;
+  /** Inner width: d · projFactor rounded up to a multiple of roundTo. */
   readonly inner: number;
   constructor(d: number, projFactor: number, roundTo: number, rng: Rng, dtype: DType) {
     super();
@@ -161,10 +199,14 @@ export class MLSTMFeedForward extends Module {
 }
 
 /** One xLSTM Large block: x + mlstm_layer(norm_mlstm(x)), then optionally x + ffn(norm_ffn(x)). */
-class MLSTMBlock extends Module {
+export class MLSTMBlock extends Module {
+  /** RMSNorm before the mLSTM layer. */
   readonly norm_mlstm: RMSNorm;
+  /** The mLSTM layer. */
   readonly mlstm_layer: MLSTMLayer;
+  /** RMSNorm before the feed-forward; null without `ffn`. */
   readonly norm_ffn: RMSNorm | null = null;
+  /** The SwiGLU feed-forward; null without `ffn`. */
   readonly ffn: MLSTMFeedForward | null = null;
   constructor(d: number, layer: MLSTMLayerOptions, ffn: { projFactor: number; roundTo: number } | null, rng: Rng, dtype: DType) {
     super();
@@ -179,13 +221,15 @@ class MLSTMBlock extends Module {
 
 /** Options of `MLSTM` (model width = hiddenSize). */
 export interface MLSTMOptions extends StackOptions, Omit<MLSTMLayerOptions, 'rng' | 'dtype'> {
-  /** 'chunk' (default), 'parallel' or 'recurrent'; chunk size (default 16). */
+  /** 'chunk' (default), 'parallel' or 'recurrent'. */
   impl?: MLSTMImpl;
+  /** Tokens per chunk of impl 'chunk' (default 16). */
   chunk?: number;
   /** Add xLSTM Large's feed-forward (norm_ffn, ffn) to every block (default false: mLSTM only). */
   ffn?: boolean;
-  /** FFN inner width d · ffnProjFactor (default 2.6667) rounded up to a multiple of ffnRoundTo (default 64). */
+  /** FFN inner width d · ffnProjFactor (default 2.6667), rounded up to a multiple of ffnRoundTo. */
   ffnProjFactor?: number;
+  /** The multiple the FFN inner width is rounded up to (default 64). */
   ffnRoundTo?: number;
 }
 
@@ -197,8 +241,11 @@ export interface MLSTMOptions extends StackOptions, Omit<MLSTMLayerOptions, 'rng
  * the model.
  */
 export class MLSTM extends ResidualStack<MLSTMBlock> {
+  /** Heads per layer. */
   readonly heads: number;
+  /** How the cell runs in `forward` (`step` always uses 'recurrent'). */
   readonly impl: MLSTMImpl;
+  /** Tokens per chunk of impl 'chunk'. */
   readonly chunk: number;
 
   constructor(opts: MLSTMOptions) {

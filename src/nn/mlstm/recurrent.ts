@@ -4,7 +4,7 @@ import { matmul } from '../../ops/linalg.js';
 import { scanSequential } from '../../scan/sequential.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { mlstmInputs } from './inputs.js';
-import type { MLSTMFormOptions, MLSTMState } from './inputs.js';
+import type { MLSTMFormOptions, MLSTMOutput } from './inputs.js';
 
 /**
  * The mLSTM cell (xLSTM; xlstm's `recurrent_step_stabilized_simple` as the spec), per batch and
@@ -16,7 +16,7 @@ import type { MLSTMFormOptions, MLSTMState } from './inputs.js';
  * h [B, H, T, dv] and the final state. The spec `mlstmParallel` and `mlstmChunk` are tested
  * against; scanned with `scanSequential` along time, so its backward is O(T).
  */
-export function mlstmRecurrent(q: Tensor, k: Tensor, v: Tensor, iPre: Tensor, fPre: Tensor, opts: MLSTMFormOptions = {}): { h: Tensor; state: MLSTMState } {
+export function mlstmRecurrent(q: Tensor, k: Tensor, v: Tensor, iPre: Tensor, fPre: Tensor, opts: MLSTMFormOptions = {}): MLSTMOutput {
   const { ks, logF, state, eps } = mlstmInputs('mlstmRecurrent', q, k, v, iPre, fPre, opts);
   const r = scanSequential(([C, n, m], [qt, kt, vt, it, lf]) => {
     const decayed = add(lf!, m!); // [B, H]
