@@ -1,14 +1,17 @@
 import { ArgumentError } from './errors.js';
 
 /**
- * One option of a registry entry (a model's knob): its type, default, valid range and one help
- * line. Values arrive typed (from code or a config) or as strings (from `--model-opt k=v`).
+ * One option of a registry entry (a model's knob, a task's setting): its type, default, valid
+ * range and one help line. Values arrive typed (from code or a config) or as strings (from
+ * `--model-opt k=v`, `--task-opt k=v`). A number or string without a default is left to the
+ * entry when unset (the help line says what happens then).
  */
 export type OptionSpec =
-  | { readonly type: 'int'; readonly default: number; readonly min?: number; readonly max?: number; readonly help: string }
-  | { readonly type: 'number'; readonly default: number; readonly min?: number; readonly max?: number; readonly help: string }
+  | { readonly type: 'int'; readonly default?: number; readonly min?: number; readonly max?: number; readonly help: string }
+  | { readonly type: 'number'; readonly default?: number; readonly min?: number; readonly max?: number; readonly help: string }
   | { readonly type: 'boolean'; readonly default: boolean; readonly help: string }
-  | { readonly type: 'choice'; readonly default: string; readonly choices: readonly string[]; readonly help: string };
+  | { readonly type: 'choice'; readonly default: string; readonly choices: readonly string[]; readonly help: string }
+  | { readonly type: 'string'; readonly default?: string; readonly help: string };
 
 /** A parsed option value. */
 export type OptionValue = number | boolean | string;
@@ -20,6 +23,7 @@ export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 export type OptionValues<S extends OptionSpecs> = {
   -readonly [K in keyof S]: S[K] extends { type: 'boolean' } ? boolean
     : S[K] extends { type: 'choice'; choices: readonly (infer C)[] } ? C
+    : S[K] extends { type: 'string' } ? string
     : number;
 };
 
@@ -28,6 +32,7 @@ export function describeOption(spec: OptionSpec): string {
   switch (spec.type) {
     case 'boolean': return 'true|false';
     case 'choice': return spec.choices.join('|');
+    case 'string': return 'text';
     default: {
       const range = spec.min !== undefined && spec.max !== undefined ? ` in [${spec.min}, ${spec.max}]`
         : spec.min !== undefined ? ` >= ${spec.min}` : spec.max !== undefined ? ` <= ${spec.max}` : '';
@@ -49,6 +54,9 @@ export function parseOption(owner: string, name: string, spec: OptionSpec, v: un
       return bad();
     case 'choice':
       if (typeof v !== 'string' || !spec.choices.includes(v)) return bad();
+      return v;
+    case 'string':
+      if (typeof v !== 'string') return bad();
       return v;
     default: {
       if (typeof v !== 'number' && (typeof v !== 'string' || v.trim() === '')) return bad();
@@ -78,9 +86,25 @@ export function checkOptions(owner: string, specs: OptionSpecs, given: Readonly<
   return out;
 }
 
-/** `given` (already checked) with every missing option at its default. */
+/** `given` (already checked) with every missing option at its default (options without one stay unset). */
 export function withDefaults<S extends OptionSpecs>(specs: S, given: Readonly<Record<string, OptionValue>>): OptionValues<S> {
   const out: Record<string, OptionValue> = {};
-  for (const [k, spec] of Object.entries(specs)) out[k] = Object.hasOwn(given, k) ? given[k]! : spec.default;
+  for (const [k, spec] of Object.entries(specs)) {
+    const v = Object.hasOwn(given, k) ? given[k] : spec.default;
+    if (v !== undefined) out[k] = v;
+  }
   return out as OptionValues<S>;
+}
+
+/**
+ * One line per option for a command's help: name, default ('-' when unset), valid values, help;
+ * `none` when there are none.
+ */
+export function optionTable(specs: OptionSpecs): string[] {
+  const rows = Object.entries(specs).map(([k, o]) => [k, o.default === undefined ? '-' : String(o.default), describeOption(o), o.help]);
+  if (!rows.length) return [];
+  const head = ['option', 'default', 'values', 'meaning'];
+  const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), head[i]!.length));
+  const fmt = (r: string[]): string => `  ${r[0]!.padEnd(w[0]!)}  ${r[1]!.padEnd(w[1]!)}  ${r[2]!.padEnd(w[2]!)}  ${r[3]}`.trimEnd();
+  return [fmt(head), ...rows.map(fmt)];
 }

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { RecurrentError } from '../errors.js';
-import { listTasks } from '../tasks/registry.js';
+import { describeTask, listTasks } from '../tasks/registry.js';
 import { describeModel, listModels } from '../models/registry.js';
 import { UsageError } from './errors.js';
 import { TRAIN_HELP, trainCommand } from './train.js';
@@ -9,25 +9,24 @@ import { GENERATE_HELP, generateCommand } from './generate.js';
 import { BENCH_HELP, benchCommand } from './bench.js';
 import { renderTable } from './table.js';
 
-const MODELS_HELP = 'recurrent models [NAME]\n\nLists the models, or shows one model\'s options (set with --model-opt name=value) with their defaults and valid values.';
-
 const COMMANDS: Record<string, { help: string; run: (argv: string[]) => number; usage?: string }> = {
   train: { help: 'train a model on a task (progress, checkpoints, --resume, HTML report)', run: trainCommand, usage: TRAIN_HELP },
   eval: { help: 'evaluate a checkpoint on training and longer test lengths', run: evalCommand, usage: EVAL_HELP },
   generate: { help: 'sample text from a character language model checkpoint', run: generateCommand, usage: GENERATE_HELP },
-  tasks: { help: 'list the tasks', run: () => list('task', listTasks().map((t) => [t.name, t.description])) },
-  models: { help: 'list the models; `models NAME` shows a model\'s options and defaults', run: modelsCommand, usage: MODELS_HELP },
+  tasks: { help: 'list the tasks; `tasks NAME` shows a task\'s options and defaults', run: (argv) => describeCommand('tasks', argv, () => list('task', listTasks().map((t) => [t.name, t.description])), describeTask) },
+  models: { help: 'list the models; `models NAME` shows a model\'s options and defaults', run: (argv) => describeCommand('models', argv, () => list('model', listModels().map((c) => [c.name, c.description])), describeModel) },
   bench: { help: 'train a task × model grid briefly and print a table', run: benchCommand, usage: BENCH_HELP },
 };
 
-function modelsCommand(argv: string[]): number {
+/** `tasks` / `models`: the list, or with a NAME that entry's options (set with --task-opt / --model-opt). */
+function describeCommand(what: 'tasks' | 'models', argv: string[], listAll: () => number, describe: (name: string) => string): number {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(MODELS_HELP + '\n');
+    process.stdout.write(`recurrent ${what} [NAME]\n\nLists the ${what}, or shows one's options (set with --${what === 'tasks' ? 'task' : 'model'}-opt name=value) with their defaults and valid values.\n`);
     return 0;
   }
-  if (argv.length > 1 || argv[0]?.startsWith('-')) throw new UsageError(`models: expected at most one model name, got '${argv.join(' ')}'`);
-  if (argv.length === 0) return list('model', listModels().map((c) => [c.name, c.description]));
-  process.stdout.write(describeModel(argv[0]!) + '\n');
+  if (argv.length > 1 || argv[0]?.startsWith('-')) throw new UsageError(`${what}: expected at most one name, got '${argv.join(' ')}'`);
+  if (argv.length === 0) return listAll();
+  process.stdout.write(describe(argv[0]!) + '\n');
   return 0;
 }
 

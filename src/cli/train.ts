@@ -34,7 +34,7 @@ const TRAIN_FLAGS: Record<string, FlagSpec> = {
   embed: { type: 'string', help: 'embedding width for token tasks (default = hidden)' },
   norm: { type: 'string', help: 'layer, rms or none before the head (default layer)' },
   ...MODEL_FLAGS,
-  'task-opt': { type: 'string', multiple: true, help: 'task option key=value (repeatable), e.g. numPairs=16' },
+  'task-opt': { type: 'string', multiple: true, help: 'task option name=value (repeatable), e.g. numPairs=16; `recurrent tasks NAME` lists them' },
   text: { type: 'string', help: 'text file for --task text' },
   'eval-every': { type: 'string', help: 'steps between evaluations (default steps/4)' },
   'eval-size': { type: 'string', help: 'examples per evaluation set (default 256)' },

@@ -1,5 +1,5 @@
 import { ArgumentError } from '../errors.js';
-import { checkOptions, describeOption, withDefaults } from '../options.js';
+import { checkOptions, describeOption, optionTable, withDefaults } from '../options.js';
 import type { OptionSpec, OptionSpecs, OptionValue, OptionValues } from '../options.js';
 import { GRU, LSTM, LeakyRNN, RNN, SLSTM } from '../nn/rnn/layers.js';
 import { Aaren } from '../nn/aaren/layer.js';
@@ -238,15 +238,10 @@ function pick<V>(given: Readonly<Record<string, V>>, specs: OptionSpecs): Record
 /** `recurrent models NAME`: the model's description and one line per option (default, values, help). */
 export function describeModel(name: string): string {
   const spec = getModel(name);
-  const rows = Object.entries(spec.options).map(([k, o]) => [k, String(o.default), describeOption(o), o.help]);
+  const table = optionTable(spec.options);
   const lines = [`${spec.name}: ${spec.description}`, ''];
-  if (!rows.length) {
-    lines.push('options: none');
-  } else {
-    const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['option', 'default', 'values'][i]!.length));
-    const fmt = (r: string[]): string => `  ${r[0]!.padEnd(w[0]!)}  ${r[1]!.padEnd(w[1]!)}  ${r[2]!.padEnd(w[2]!)}  ${r[3]}`.trimEnd();
-    lines.push('options (--model-opt name=value):', fmt(['option', 'default', 'values', 'meaning']), ...rows.map(fmt));
-  }
+  if (!table.length) lines.push('options: none');
+  else lines.push('options (--model-opt name=value):', ...table);
   if (spec.bidirectional) lines.push('', 'also reads sequences in both directions (--bidirectional, per-sequence tasks)');
   return lines.join('\n');
 }

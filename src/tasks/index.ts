@@ -1,7 +1,7 @@
 export { IGNORE } from './types.js';
 export type { Task, TaskKind, Example, LengthRange } from './types.js';
-export { createTask, listTasks } from './registry.js';
-export type { TaskSpec, TaskOptions, OptionType } from './registry.js';
+export { createTask, listTasks, getTask, describeTask } from './registry.js';
+export type { TaskSpec, TaskOptions } from './registry.js';
 export { parity, runningParity, paddedParity } from './parity.js';
 export { nParity, nDms } from './nparity.js';
 export { copyTask, reverseTask, additionTask } from './copy.js';

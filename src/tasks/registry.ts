@@ -1,4 +1,6 @@
 import { ArgumentError } from '../errors.js';
+import { checkOptions, optionTable } from '../options.js';
+import type { OptionSpec, OptionSpecs, OptionValue } from '../options.js';
 import type { Task } from './types.js';
 import { paddedParity, parity, runningParity } from './parity.js';
 import { adding } from './adding.js';
@@ -21,31 +23,30 @@ import { textTask } from './text.js';
 /** Task options as given on a command line or in a config (`numPairs: 8`, `text: '...'`). */
 export type TaskOptions = Record<string, string | number | boolean>;
 
-/** The type of a task option's value, as given on the command line. */
-export type OptionType = 'number' | 'string' | 'boolean';
-
-/** A named task factory with the options it accepts. */
+/** A named task factory with the options it accepts (type, default, range, one help line each). */
 export interface TaskSpec {
-  /** Registry name, as passed to `createTask` and `--task`. */
   readonly name: string;
-  /** One line for `recurrent tasks`. */
   readonly description: string;
-  /** Accepted option names and types (validated by `createTask`). */
-  readonly options: Readonly<Record<string, OptionType>>;
-  /** Builds the task from validated options. */
-  create(opts: TaskOptions): Task;
+  /** Accepted options, checked by `createTask`; `recurrent tasks NAME` lists them. */
+  readonly options: OptionSpecs;
+  /** Builds the task from the options that were set (checked and typed; the factory's defaults fill the rest). */
+  create(opts: Readonly<Record<string, OptionValue>>): Task;
 }
 
-function entry(name: string, options: Record<string, OptionType>, make: (o: TaskOptions) => Task, description?: string): TaskSpec {
+function entry(name: string, options: OptionSpecs, make: (o: Readonly<Record<string, OptionValue>>) => Task, description?: string): TaskSpec {
   return { name, options, create: make, description: description ?? make({}).description };
 }
 
-/** The numeric options among `keys` that are set (validated numbers by then). */
-function nums(o: TaskOptions, ...keys: string[]): Record<string, number> {
+/** The numeric options among `keys` that are set. */
+function nums(o: Readonly<Record<string, OptionValue>>, ...keys: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of keys) if (o[k] !== undefined) out[k] = Number(o[k]);
   return out;
 }
+
+// The defaults shown here are the factories' own (test/tasks/registry.test.ts pins them together).
+const vocab = (fallback: number): OptionSpec => ({ type: 'int', default: fallback, min: 1, help: 'vocabulary size (the task checks its own lower bound)' });
+const stay: OptionSpec = { type: 'number', default: 0.95, min: 0, max: 1, help: 'probability of staying in the current hidden state' };
 
 const SPECS: TaskSpec[] = [
   entry('parity', {}, () => parity()),
@@ -57,11 +58,16 @@ const SPECS: TaskSpec[] = [
   entry('reverse', {}, () => reverseTask()),
   entry('addition', {}, () => additionTask()),
   entry('adding', {}, () => adding()),
-  entry('delayed-recall', { delay: 'number' }, (o) => delayedRecall(nums(o, 'delay'))),
-  entry('mqar', { vocabSize: 'number', numPairs: 'number', numPasses: 'number' },
-    (o) => mqar(nums(o, 'vocabSize', 'numPairs', 'numPasses'))),
-  entry('set-disjointness', { vocabSize: 'number' }, (o) => setDisjointness(nums(o, 'vocabSize'))),
-  entry('passkey', { depth: 'number' }, (o) => passkey(nums(o, 'depth'))),
+  entry('delayed-recall', { delay: { type: 'int', default: 16, min: 1, help: 'steps between a value and its recall' } },
+    (o) => delayedRecall(nums(o, 'delay'))),
+  entry('mqar', {
+    vocabSize: vocab(256),
+    numPairs: { type: 'int', default: 8, min: 1, help: 'key-value pairs in the context' },
+    numPasses: { type: 'int', default: 1, min: 1, help: 'times the pairs are shown before the queries' },
+  }, (o) => mqar(nums(o, 'vocabSize', 'numPairs', 'numPasses'))),
+  entry('set-disjointness', { vocabSize: vocab(2048) }, (o) => setDisjointness(nums(o, 'vocabSize'))),
+  entry('passkey', { depth: { type: 'number', min: 0, max: 1, help: 'relative position of the key in the prompt (unset: one of 0, 0.1, ..., 1 per example)' } },
+    (o) => passkey(nums(o, 'depth'))),
   entry('group-s3', {}, () => groupWords({ group: 'S3' })),
   entry('group-s4', {}, () => groupWords({ group: 'S4' })),
   entry('group-a5', {}, () => groupWords({ group: 'A5' })),
@@ -70,13 +76,20 @@ const SPECS: TaskSpec[] = [
   entry('mod-arith', {}, () => modArith()),
   entry('reber', {}, () => reber({ embedded: false })),
   entry('reber-embedded', {}, () => reber({ embedded: true })),
-  entry('listops', { maxDepth: 'number', maxArgs: 'number' }, (o) => listOps(nums(o, 'maxDepth', 'maxArgs'))),
+  entry('listops', {
+    maxDepth: { type: 'int', default: 4, min: 1, help: 'deepest nesting of operators' },
+    maxArgs: { type: 'int', default: 5, min: 2, help: 'most arguments per operator' },
+  }, (o) => listOps(nums(o, 'maxDepth', 'maxArgs'))),
   entry('dfa-icl', {}, () => dfaLanguages()),
-  entry('lorenz', { noise: 'number' }, (o) => lorenz(nums(o, 'noise'))),
-  entry('hmm-chain', { stay: 'number' }, (o) => hmm({ topology: 'chain', ...nums(o, 'stay') })),
-  entry('hmm-cyclic', { stay: 'number' }, (o) => hmm({ topology: 'cyclic', ...nums(o, 'stay') })),
-  entry('hmm-full', { stay: 'number' }, (o) => hmm({ topology: 'full', ...nums(o, 'stay') })),
-  entry('text', { text: 'string', path: 'string' }, (o) => {
+  entry('lorenz', { noise: { type: 'number', default: 0.05, min: 0, help: 'observation noise (standard deviation, in normalised units)' } },
+    (o) => lorenz(nums(o, 'noise'))),
+  entry('hmm-chain', { stay }, (o) => hmm({ topology: 'chain', ...nums(o, 'stay') })),
+  entry('hmm-cyclic', { stay }, (o) => hmm({ topology: 'cyclic', ...nums(o, 'stay') })),
+  entry('hmm-full', { stay }, (o) => hmm({ topology: 'full', ...nums(o, 'stay') })),
+  entry('text', {
+    text: { type: 'string', help: 'the training text itself' },
+    path: { type: 'string', help: 'a text file to read it from (the CLI reads it; --text FILE)' },
+  }, (o) => {
     if (typeof o.text !== 'string') throw new ArgumentError('task text', 'needs the training text (CLI: --text FILE)');
     return textTask(o.text, { name: 'text' });
   }, 'character-level language model on a text file (--text FILE; bits per character)'),
@@ -87,27 +100,22 @@ export function listTasks(): readonly TaskSpec[] {
   return SPECS;
 }
 
-/** Creates task `name` with validated options; errors list the valid names and options. */
-export function createTask(name: string, opts: TaskOptions = {}): Task {
+/** The spec of task `name`; the error lists the valid names. */
+export function getTask(name: string): TaskSpec {
   const s = SPECS.find((t) => t.name === name);
   if (!s) throw new ArgumentError('task', `unknown task '${name}'; valid tasks: ${SPECS.map((t) => t.name).join(', ')}`);
-  const clean: TaskOptions = {};
-  for (const [k, v] of Object.entries(opts)) {
-    const type = s.options[k];
-    if (!type) {
-      const valid = Object.keys(s.options);
-      throw new ArgumentError(`task ${name}`, `unknown option '${k}'; ${valid.length ? `valid options: ${valid.join(', ')}` : 'it takes no options'}`);
-    }
-    if (type === 'number') {
-      const n = typeof v === 'number' ? v : Number(v);
-      if (typeof v === 'boolean' || !Number.isFinite(n) || String(v).trim() === '') throw new ArgumentError(`task ${name}`, `option '${k}' must be a number, got '${String(v)}'`);
-      clean[k] = n;
-    } else if (type === 'boolean') {
-      if (v !== true && v !== false && v !== 'true' && v !== 'false') throw new ArgumentError(`task ${name}`, `option '${k}' must be true or false, got '${String(v)}'`);
-      clean[k] = v === true || v === 'true';
-    } else {
-      clean[k] = String(v);
-    }
-  }
-  return s.create(clean);
+  return s;
+}
+
+/** Creates task `name` with validated options; errors list the valid names and options. */
+export function createTask(name: string, opts: TaskOptions = {}): Task {
+  const s = getTask(name);
+  return s.create(checkOptions(`task ${name}`, s.options, opts));
+}
+
+/** `recurrent tasks NAME`: the task's description and its options (default, values, help). */
+export function describeTask(name: string): string {
+  const s = getTask(name);
+  const table = optionTable(s.options);
+  return [`${s.name}: ${s.description}`, '', ...(table.length ? ['options (--task-opt name=value):', ...table] : ['options: none'])].join('\n');
 }

@@ -240,6 +240,9 @@ describe('listing and usage', () => {
     assert.match(r.stdout, /^\s+householder\s+2\s+integer >= 1\s+n_h/m);
     assert.match(r.stdout, /^\s+allowNegEigval\s+false\s+true\|false\s/m);
     assert.match(r.stdout, /^\s+impl\s+fused\s+fused\|chunk\|recurrent\s/m);
+    const task = cli(['tasks', 'mqar'], { engine: false });
+    assert.equal(task.status, 0, task.stderr);
+    assert.match(task.stdout, /^\s+numPairs\s+8\s+integer >= 1\s/m);
     const none = cli(['models', 'paragru'], { engine: false });
     assert.match(none.stdout, /iterations\s+3/);
     const hybrid = cli(['models', 'gla+deltanet'], { engine: false });
@@ -285,6 +288,8 @@ describe('listing and usage', () => {
     ['--heads on a diagonal model', ['train', '--model', 'paragru', '--heads', '2'], /model paragru: unknown option 'heads'; valid options: impl, iterations/],
     ['bidirectional causal model', ['train', '--model', 'mamba', '--bidirectional'], /model mamba: is causal: bidirectional is not supported/],
     ['unknown model for models', ['models', 'nope'], /unknown model 'nope'; valid models/],
+    ['unknown task for tasks', ['tasks', 'nope'], /unknown task 'nope'; valid tasks/],
+    ['bad --task-opt value', ['train', '--task', 'mqar', '--task-opt', 'numPairs=0'], /task mqar: option 'numPairs' must be integer >= 1, got '0'/],
     ['hybrid option a part rejects', ['train', '--model', 'mamba2+lstm', '--model-opt', 'impl=chunk'], /model mamba2\+lstm \(its lstm layers\): option 'impl' must be fused\|recurrent, got 'chunk'/],
     ['hybrid option nobody has', ['train', '--model', 'mamba2+lstm', '--model-opt', 'householder=2'], /model mamba2\+lstm: unknown option 'householder'; valid options: .*heads/],
     ['bench --model-opt a model lacks', ['bench', '--models', 'gla,lstm', '--model-opt', 'shortConv=on'], /model lstm: unknown option 'shortConv'/],
@@ -293,7 +298,7 @@ describe('listing and usage', () => {
     test(`mistake: ${name} → one line, non-zero exit, nothing written`, () => {
       const out = join(tmp(), 'run');
       const argv = args[0] === 'train' ? [...args, ...(args.includes('--steps') ? [] : ['--steps', '5']), '--out', out] : args;
-      const r = cli(argv, { engine: args[0] !== 'frobnicate' && args[0] !== 'models' && !args.includes('--backend') });
+      const r = cli(argv, { engine: !['frobnicate', 'models', 'tasks'].includes(args[0]!) && !args.includes('--backend') });
       assertOneLineError(r, re);
       assert.equal(r.stdout, '');
       assert.ok(!existsSync(out), 'no run folder created');
