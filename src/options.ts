@@ -6,12 +6,53 @@ import { ArgumentError } from './errors.js';
  * `--model-opt k=v`, `--task-opt k=v`). A number or string without a default is left to the
  * entry when unset (the help line says what happens then).
  */
-export type OptionSpec =
-  | { readonly type: 'int'; readonly default?: number; readonly min?: number; readonly max?: number; readonly help: string }
-  | { readonly type: 'number'; readonly default?: number; readonly min?: number; readonly max?: number; readonly help: string }
-  | { readonly type: 'boolean'; readonly default: boolean; readonly help: string }
-  | { readonly type: 'choice'; readonly default: string; readonly choices: readonly string[]; readonly help: string }
-  | { readonly type: 'string'; readonly default?: string; readonly help: string };
+export type OptionSpec = NumberOptionSpec | BooleanOptionSpec | ChoiceOptionSpec | StringOptionSpec;
+
+/** A numeric option: an integer ('int') or any finite number ('number'), optionally bounded. */
+export interface NumberOptionSpec {
+  /** 'int' accepts integers only, 'number' any finite number. */
+  readonly type: 'int' | 'number';
+  /** Value when unset; without one the entry decides (its help line says how). */
+  readonly default?: number;
+  /** Smallest valid value (inclusive). */
+  readonly min?: number;
+  /** Largest valid value (inclusive). */
+  readonly max?: number;
+  /** One line for the command's help. */
+  readonly help: string;
+}
+
+/** An on/off option (`true`/`false`, `on`/`off` as strings). */
+export interface BooleanOptionSpec {
+  /** The kind of option. */
+  readonly type: 'boolean';
+  /** Value when unset. */
+  readonly default: boolean;
+  /** One line for the command's help. */
+  readonly help: string;
+}
+
+/** An option that takes one of a fixed list of names (e.g. an `impl`). */
+export interface ChoiceOptionSpec {
+  /** The kind of option. */
+  readonly type: 'choice';
+  /** Value when unset; one of `choices`. */
+  readonly default: string;
+  /** The valid values. */
+  readonly choices: readonly string[];
+  /** One line for the command's help. */
+  readonly help: string;
+}
+
+/** A free-text option. */
+export interface StringOptionSpec {
+  /** The kind of option. */
+  readonly type: 'string';
+  /** Value when unset; without one the entry decides (its help line says how). */
+  readonly default?: string;
+  /** One line for the command's help. */
+  readonly help: string;
+}
 
 /** A parsed option value. */
 export type OptionValue = number | boolean | string;

@@ -6,7 +6,7 @@ import { dropoutRate } from '../nn/sequence-util.js';
 import { globalGenerator } from '../tensor/rng.js';
 import type { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { LayerState, SequenceLayer } from '../nn/sequence-layer.js';
+import type { LayerState, SequenceLayer, SequenceOutput } from '../nn/sequence-layer.js';
 
 /**
  * A stack of different one-layer sequence stacks run in order (hybrids such as Gated DeltaNet
@@ -15,7 +15,9 @@ import type { LayerState, SequenceLayer } from '../nn/sequence-layer.js';
  * resumes layer by layer. Dropout goes between layers in training mode.
  */
 export class HybridStack extends Module {
+  /** The one-layer stacks, in order (state-dict `layers.{i}`). */
   readonly layers: ModuleList<SequenceLayer>;
+  /** Dropout rate between layers, in training mode. */
   readonly dropoutP: number;
   private readonly rng: Rng;
 
@@ -27,17 +29,17 @@ export class HybridStack extends Module {
   }
 
   /** x [B, T, F] → output [B, T, H], continuing from `state`. */
-  forward(x: Tensor, state?: LayerState | null, opts: { lengths?: readonly number[] } = {}): { output: Tensor; state: LayerState } {
+  forward(x: Tensor, state?: LayerState | null, opts: { lengths?: readonly number[] } = {}): SequenceOutput {
     return this.run(x, state ?? null, (layer, inp, st) => layer.forward(inp, st, opts));
   }
 
   /** One streaming step: x [B, F] → output [B, H]. */
-  step(x: Tensor, state?: LayerState | null): { output: Tensor; state: LayerState } {
+  step(x: Tensor, state?: LayerState | null): SequenceOutput {
     return this.run(x, state ?? null, (layer, inp, st) => layer.step(inp, st));
   }
 
   private run(x: Tensor, state: LayerState | null,
-    call: (layer: SequenceLayer, inp: Tensor, st: LayerState | null) => { output: Tensor; state: LayerState }): { output: Tensor; state: LayerState } {
+    call: (layer: SequenceLayer, inp: Tensor, st: LayerState | null) => SequenceOutput): SequenceOutput {
     let seq = x;
     const hs: Tensor[] = [];
     const rest: Record<string, Tensor> = {};

@@ -18,14 +18,19 @@ import { HybridStack } from './hybrid.js';
 
 /** What every model is built from, whatever its family: the sizes and the random stream. */
 export interface StackSizes {
+  /** Features per input step (the embedding width for token inputs). */
   inputSize: number;
+  /** Width of every layer. */
   hiddenSize: number;
+  /** Number of layers (for a hybrid, spread over its parts in turn). */
   numLayers: number;
   /** Dropout between layers (training only). */
   dropout: number;
   /** A second stack reading backwards (only where the spec says `bidirectional: true`). */
   bidirectional: boolean;
+  /** Generator for the initial weights and dropout masks. */
   rng: Rng;
+  /** Element type of the parameters (default float32). */
   dtype?: DType;
 }
 
@@ -35,6 +40,7 @@ export interface StackSizes {
  * adding a knob is one line in `options` here.
  */
 export interface ModelSpec {
+  /** The CLI name (`--model NAME`, `ModelConfig.name`), e.g. 'lstm' or 'deltanet+lstm'. */
   readonly name: string;
   /** One line for `recurrent models`. */
   readonly description: string;

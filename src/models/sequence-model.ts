@@ -5,7 +5,7 @@ import { Embedding, LayerNorm, Linear, RMSNorm } from '../nn/layers.js';
 import { concat, narrow, squeeze } from '../ops/movement.js';
 import { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
-import type { LayerState, SequenceLayer } from '../nn/sequence-layer.js';
+import type { LayerState, SequenceLayer, SequenceOutput } from '../nn/sequence-layer.js';
 import { checkModelOptions, getModel } from './registry.js';
 
 /** What a sequence model computes from its recurrent stack. */
@@ -22,9 +22,11 @@ export interface ModelIO {
   readonly perStep?: boolean;
   /** Token inputs: vocabulary size. Without it, inputs are feature vectors of `inputDim`. */
   readonly vocabSize?: number;
+  /** Feature-vector inputs: features per step. */
   readonly inputDim?: number;
-  /** classify and tag: classes; regress: output width. */
+  /** classify and tag: number of classes. */
   readonly numClasses?: number;
+  /** regress: output width. */
   readonly outputDim?: number;
 }
 
@@ -32,18 +34,23 @@ export interface ModelIO {
 export interface ModelConfig {
   /** Registry name of the recurrent stack (see `listModels`), or a hybrid such as 'deltanet+lstm'. */
   name: string;
+  /** Width of every recurrent layer. */
   hiddenSize: number;
+  /** Number of recurrent layers. */
   numLayers: number;
   /** Dropout between recurrent layers (training only). */
   dropout: number;
   /** Runs a second stack backwards; only for per-sequence heads (it would see the future). */
   bidirectional: boolean;
-  /** Token inputs: vocabulary and embedding width. Real inputs: `inputDim`. */
+  /** Token inputs: vocabulary size. Real inputs leave it unset and give `inputDim`. */
   vocabSize?: number;
+  /** Token inputs: embedding width. */
   embedDim?: number;
+  /** Real inputs: features per step. */
   inputDim?: number;
   /** Normalisation before the head. */
   norm: 'layer' | 'rms' | 'none';
+  /** What the head computes. */
   head: HeadKind;
   /** Outputs per step (tag, per-step regress) or per sequence (classify, regress). */
   perStep: boolean;
@@ -58,7 +65,10 @@ export interface ModelConfig {
 
 /** Options a user sets; the rest comes from the task. `options` may hold strings (`'3'`, `'true'`): they are parsed. */
 export type ModelOptions = Partial<Pick<ModelConfig, 'name' | 'hiddenSize' | 'numLayers' | 'dropout' | 'bidirectional' | 'embedDim' | 'norm'>>
-  & { options?: Readonly<Record<string, unknown>> };
+  & {
+    /** The model's own options (see `describeModel`), typed or as strings. */
+    options?: Readonly<Record<string, unknown>>;
+  };
 
 /** Fills a full config for a task's sizes from user options (defaults: 1-layer LSTM of 64 units with LayerNorm). */
 export function modelConfigFor(io: ModelIO, opts: ModelOptions = {}): ModelConfig {
@@ -134,10 +144,15 @@ function checkConfig(c: ModelConfig): void {
  * final state, which freezes at each sequence's length) or [B, T, outputs] per step.
  */
 export class SequenceModel extends Module {
+  /** The config it was built from, with the model options checked and typed. */
   readonly config: ModelConfig;
+  /** Token embedding; null for feature-vector inputs. */
   readonly embed: Embedding | null;
+  /** The recurrent stack the registry built for `config.name`. */
   readonly rnn: SequenceLayer;
+  /** Normalisation before the head; null with norm 'none'. */
   readonly norm: LayerNorm | RMSNorm | null;
+  /** The linear head (D·hiddenSize → outputs). */
   readonly head: Linear;
 
   constructor(config: ModelConfig, opts: { rng?: Rng } = {}) {
@@ -179,7 +194,7 @@ export class SequenceModel extends Module {
    * Streaming: one step for a batch of tokens [B] (int32) or features [B, inputDim], carrying the
    * recurrent state. Returns the per-step head output [B, outputs] and the new state.
    */
-  step(x: Tensor, state?: LayerState | null): { output: Tensor; state: LayerState } {
+  step(x: Tensor, state?: LayerState | null): SequenceOutput {
     if (!this.config.perStep) throw new ArgumentError('SequenceModel.step', 'streaming needs a per-step head (tag or per-step regression)');
     const inp = this.embed ? this.embed.forward(x) : x;
     const r = this.rnn.step(inp, state ?? null);

@@ -1,5 +1,5 @@
 export { scanSequential } from './sequential.js';
-export type { ScanStep, ScanOptions } from './sequential.js';
+export type { ScanStep, ScanStepResult, ScanResult, ScanOptions } from './sequential.js';
 export { associativeScan } from './associative.js';
 export type { Combine } from './associative.js';
 export { chunkedScan } from './chunked.js';

@@ -22,6 +22,7 @@ export interface LinearRecurrenceOptions {
   /** 'fused' (default): one kernel each way; 'recurrent': the tape over a loop (the spec);
    *  'associative': parallel prefix scan; 'chunked': associative inside chunks of `chunk`. */
   impl?: LinearImpl;
+  /** Steps per chunk of impl 'chunked' (default 64). */
   chunk?: number;
 }
 

@@ -4,8 +4,24 @@ import { concat, narrow, squeeze, stack } from '../ops/movement.js';
 import { isTensor } from '../tensor/tensor.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/** What one scan step returns. */
+export interface ScanStepResult {
+  /** The carry after this step, handed to the next one. */
+  carry: Tensor[];
+  /** This step's outputs (one tensor per output stream, without the time axis). */
+  y: Tensor[];
+}
+
 /** One step of a scan: the new carry and this step's output (both tensor arrays). */
-export type ScanStep = (carry: Tensor[], x: Tensor[]) => { carry: Tensor[]; y: Tensor[] };
+export type ScanStep = (carry: Tensor[], x: Tensor[]) => ScanStepResult;
+
+/** What `scanSequential` returns. */
+export interface ScanResult {
+  /** The carry after the last step. */
+  carry: Tensor[];
+  /** Every step's outputs, stacked along the time axis (one tensor per output stream). */
+  ys: Tensor[];
+}
 
 /** Options of the scans. */
 export interface ScanOptions {
@@ -38,7 +54,7 @@ export function timeLength(op: string, xs: readonly Tensor[], axis = 0): number 
  *   carry = init
  *   for t = 0..T-1 (or T-1..0):  carry, y[t] = step(carry, x[t])
  */
-export function scanSequential(step: ScanStep, init: Tensor[], xs: Tensor[], opts: ScanOptions = {}): { carry: Tensor[]; ys: Tensor[] } {
+export function scanSequential(step: ScanStep, init: Tensor[], xs: Tensor[], opts: ScanOptions = {}): ScanResult {
   const axis = opts.axis ?? 0;
   const T = timeLength('scanSequential', xs, axis);
   let carry = init;

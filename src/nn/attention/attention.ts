@@ -24,7 +24,7 @@ export interface KVCache {
   k: Tensor;
   /** Cached values [B, H, t, head_dim]. */
   v: Tensor;
-  /** [B, t]: 1 where the cached token exists, 0 where it was padding. */
+  /** Which cached tokens exist [B, t]: 1 for a real token, 0 for padding. */
   mask: Tensor;
 }
 
