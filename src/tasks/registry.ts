@@ -25,7 +25,9 @@ export type TaskOptions = Record<string, string | number | boolean>;
 
 /** A named task factory with the options it accepts (type, default, range, one help line each). */
 export interface TaskSpec {
+  /** Registry name (`--task NAME`). */
   readonly name: string;
+  /** One line for `recurrent tasks`. */
   readonly description: string;
   /** Accepted options, checked by `createTask`; `recurrent tasks NAME` lists them. */
   readonly options: OptionSpecs;
