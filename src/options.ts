@@ -149,3 +149,12 @@ export function optionTable(specs: OptionSpecs): string[] {
   const fmt = (r: string[]): string => `  ${r[0]!.padEnd(w[0]!)}  ${r[1]!.padEnd(w[1]!)}  ${r[2]!.padEnd(w[2]!)}  ${r[3]}`.trimEnd();
   return [fmt(head), ...rows.map(fmt)];
 }
+
+/** `v` if it is one of `choices`, else an ArgumentError listing them (the "impl must be …" check). */
+export function oneOf<const C extends string>(op: string, name: string, v: unknown, choices: readonly C[]): C {
+  if (!choices.includes(v as C)) {
+    const list = choices.length > 1 ? `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}` : choices[0];
+    throw new ArgumentError(op, `${name} must be ${list}, got '${String(v)}'`);
+  }
+  return v as C;
+}

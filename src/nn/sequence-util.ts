@@ -44,15 +44,6 @@ export function dropoutRate(op: string, v: number | undefined): number {
   return p;
 }
 
-/** `v` if it is one of `choices`, else an ArgumentError listing them (the "impl must be …" check). */
-export function oneOf<const C extends string>(op: string, name: string, v: unknown, choices: readonly C[]): C {
-  if (!choices.includes(v as C)) {
-    const list = choices.length > 1 ? `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}` : choices[0];
-    throw new ArgumentError(op, `${name} must be ${list}, got '${String(v)}'`);
-  }
-  return v as C;
-}
-
 /** Whether tensor `a` has exactly `shape`. */
 export function sameShape(a: Tensor, shape: readonly number[]): boolean {
   return a.rank === shape.length && a.shape.every((d, i) => d === shape[i]);

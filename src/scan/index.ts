@@ -3,5 +3,5 @@ export type { ScanStep, ScanStepResult, ScanResult, ScanOptions } from './sequen
 export { associativeScan } from './associative.js';
 export type { Combine } from './associative.js';
 export { chunkedScan } from './chunked.js';
-export { linearRecurrence, linearCombine } from './linear.js';
-export type { LinearRecurrenceOptions, LinearImpl } from './linear.js';
+export { linearRecurrence, linearRecurrenceRecurrent, linearRecurrenceFused, linearRecurrenceAssociative, linearRecurrenceChunked, linearCombine } from './linear.js';
+export type { LinearRecurrenceOptions, LinearFormOptions, LinearImpl } from './linear.js';

@@ -1,6 +1,7 @@
 import { add, div, gelu, mul, where } from '../../ops/elementwise.js';
 import { reshape } from '../../ops/movement.js';
-import { dtypeOpt, oneOf, positiveInt } from '../sequence-util.js';
+import { dtypeOpt, positiveInt } from '../sequence-util.js';
+import { oneOf } from '../../options.js';
 import { ResidualStack } from '../residual-stack.js';
 import type { BlockResult, StackOptions } from '../residual-stack.js';
 import { sum } from '../../ops/reduce.js';

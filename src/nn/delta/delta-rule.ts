@@ -3,7 +3,8 @@ import { concat, narrow, reshape, squeeze, unsqueeze } from '../../ops/movement.
 import { zeros } from '../../ops/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { RecurrenceOutput } from '../sequence-layer.js';
-import { oneOf, sameShape } from '../sequence-util.js';
+import { sameShape } from '../sequence-util.js';
+import { oneOf } from '../../options.js';
 import { deltaRuleChunk } from './chunk.js';
 import { deltaRuleFused } from './fused.js';
 import type { DeltaFormOptions } from './inputs.js';

@@ -1,6 +1,6 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import type { RecurrenceOutput } from '../sequence-layer.js';
-import { oneOf } from '../sequence-util.js';
+import { oneOf } from '../../options.js';
 import { glaChunk } from './chunk.js';
 import { glaFused } from './fused.js';
 import type { GLAFormOptions } from './inputs.js';

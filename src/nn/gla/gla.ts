@@ -3,7 +3,8 @@ import { add, div, logSigmoid, mul, silu, where } from '../../ops/elementwise.js
 import { permute, reshape } from '../../ops/movement.js';
 import { Module } from '../module.js';
 import { Linear, RMSNorm, Sequential } from '../layers.js';
-import { dtypeOpt, oneOf, positiveInt } from '../sequence-util.js';
+import { dtypeOpt, positiveInt } from '../sequence-util.js';
+import { oneOf } from '../../options.js';
 import { ShortConv } from '../short-conv.js';
 import { ResidualStack } from '../residual-stack.js';
 import type { BlockResult, StackOptions } from '../residual-stack.js';

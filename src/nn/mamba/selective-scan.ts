@@ -6,7 +6,8 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { MixerOutput } from '../sequence-layer.js';
 import { linearRecurrence } from '../../scan/linear.js';
 import type { LinearImpl } from '../../scan/linear.js';
-import { oneOf, sameShape } from '../sequence-util.js';
+import { sameShape } from '../sequence-util.js';
+import { oneOf } from '../../options.js';
 
 /** How the selective scan runs: the fused linear-recurrence kernel, the associative scan, or the loop (the spec). */
 export type SelectiveImpl = 'fused' | 'scan' | 'recurrent';

@@ -5,7 +5,8 @@ import { broadcastTo, permute, reshape, split, unsqueeze } from '../../ops/movem
 import { rmsNorm } from '../../ops/norm.js';
 import { Module } from '../module.js';
 import { Linear, RMSNorm } from '../layers.js';
-import { dtypeOpt, oneOf, positiveInt } from '../sequence-util.js';
+import { dtypeOpt, positiveInt } from '../sequence-util.js';
+import { oneOf } from '../../options.js';
 import { ShortConv } from '../short-conv.js';
 import { ResidualStack } from '../residual-stack.js';
 import type { BlockResult, StackOptions } from '../residual-stack.js';

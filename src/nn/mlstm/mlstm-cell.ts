@@ -1,5 +1,5 @@
 import type { Tensor } from '../../tensor/tensor.js';
-import { oneOf } from '../sequence-util.js';
+import { oneOf } from '../../options.js';
 import { mlstmChunk, mlstmParallel } from './chunk.js';
 import type { MLSTMFormOptions, MLSTMOutput } from './inputs.js';
 import { mlstmRecurrent } from './recurrent.js';

@@ -8,7 +8,7 @@ import { dispose, tidy } from '../../tensor/scope.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { linearRecurrence } from '../../scan/linear.js';
 import { gruDiagInputGrads, gruDiagStep } from './gru-diag.js';
-import { oneOf } from '../sequence-util.js';
+import { oneOf } from '../../options.js';
 
 /** Newton settings: at most `iterations` steps (ParaRNN's default 3), stopping early below `tol`. */
 export interface NewtonOptions {

@@ -20,7 +20,7 @@ import type { SequenceInputs } from './fused.js';
 import { cellStep, recurrentSequence } from './recurrent.js';
 import type { CellState, CellWeights } from './recurrent.js';
 import { fastStepStack } from './step.js';
-import { oneOf } from '../sequence-util.js';
+import { oneOf } from '../../options.js';
 
 /** Options shared by the recurrent layers (PyTorch's names, camelCased). */
 export interface RecurrentOptions {

@@ -7,6 +7,7 @@ import { associativeScan } from '../../scan/associative.js';
 import type { Combine } from '../../scan/associative.js';
 import { scanSequential } from '../../scan/sequential.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { oneOf } from '../../options.js';
 
 /** A complex tensor as its real and imaginary parts (same shape). */
 export interface Complex {
@@ -28,43 +29,75 @@ export const complexCombine: Combine = ([ar1, ai1, br1, bi1], [ar2, ai2, br2, bi
   return [a.re, a.im, add(b.re, br2!), add(b.im, bi2!)];
 };
 
+/** How `complexRecurrence` runs: the fused block2Scan kernel, the associative scan, or the loop (the spec). */
+export type ComplexImpl = 'fused' | 'scan' | 'recurrent';
+
+/** Options every form of the complex recurrence takes. */
+export interface ComplexRecurrenceOptions {
+  /** State before the first step (one step's shape); zeros when absent. */
+  x0?: Complex | null;
+  /** [T, ...] 1/0 (broadcastable to b): the state freezes where 0. */
+  valid?: Tensor | null;
+}
+
 /**
- * x_t = a ⊙ x_{t-1} + b_t over complex values: b [T, ...] per step, a time-invariant (broadcast
- * to one step's shape), x0 optional. `valid` [T, ...] (1/0, broadcastable) freezes the state where
- * 0. 'scan' runs the associative scan, 'recurrent' the loop (the spec). Returns every x_t.
+ * x_t = a ⊙ x_{t-1} + b_t over complex values, the recurrence of the diagonal SSMs (S4D, LRU): b
+ * [T, ...] per step, a time-invariant (broadcast to one step's shape), x0 optional, `valid`
+ * freezing the state where 0. Returns every x_t. Dispatches to `complexRecurrenceRecurrent` (the
+ * spec), `complexRecurrenceAssociative` ('scan') or `complexRecurrenceFused`, which agree on values
+ * and every gradient.
  */
-export function complexRecurrence(a: Complex, b: Complex, opts: { impl: 'fused' | 'scan' | 'recurrent'; x0?: Complex | null; valid?: Tensor | null }): Complex {
-  const T = b.re.shape[0]!;
-  const shape = b.re.shape;
-  let aRe = broadcastTo(unsqueeze(a.re, 0), shape), aIm = broadcastTo(unsqueeze(a.im, 0), shape);
-  let bRe = b.re, bIm = b.im;
-  if (opts.valid) {
-    aRe = where(opts.valid, aRe, 1);
-    aIm = where(opts.valid, aIm, 0);
-    bRe = where(opts.valid, bRe, 0);
-    bIm = where(opts.valid, bIm, 0);
-  }
-  if (opts.impl === 'recurrent') {
-    const init = opts.x0 ? [opts.x0.re, opts.x0.im] : [];
-    const r = scanSequential((carry, [ar, ai, br, bi]) => {
-      if (!carry.length) return { carry: [br!, bi!], y: [br!, bi!] };
-      const ax = cmul({ re: ar!, im: ai! }, { re: carry[0]!, im: carry[1]! });
-      const next = [add(ax.re, br!), add(ax.im, bi!)];
-      return { carry: next, y: next };
-    }, init, [aRe, aIm, bRe, bIm]);
-    return { re: r.ys[0]!, im: r.ys[1]! };
-  }
-  if (opts.x0) {
-    // Fold the initial state into the first step: b_0 += a_0 x0.
-    const first = (t: Tensor): Tensor => squeeze(narrow(t, 0, 0, 1), 0);
-    const ax = cmul({ re: first(aRe), im: first(aIm) }, opts.x0);
-    const put = (t: Tensor, v: Tensor): Tensor => (T === 1 ? unsqueeze(v, 0) : concat([unsqueeze(v, 0), narrow(t, 0, 1, T - 1)], 0));
-    bRe = put(bRe, add(first(bRe), ax.re));
-    bIm = put(bIm, add(first(bIm), ax.im));
-  }
-  if (opts.impl === 'fused') return fusedComplex(aRe, aIm, bRe, bIm);
+export function complexRecurrence(a: Complex, b: Complex, opts: ComplexRecurrenceOptions & { impl: ComplexImpl }): Complex {
+  const { impl, ...rest } = opts;
+  return FORMS[oneOf('complexRecurrence', 'impl', impl, Object.keys(FORMS) as ComplexImpl[])](a, b, rest);
+}
+
+/** The complex recurrence step by step through the tape (`scanSequential`): the spec. */
+export function complexRecurrenceRecurrent(a: Complex, b: Complex, opts: ComplexRecurrenceOptions = {}): Complex {
+  const { aRe, aIm, bRe, bIm } = coefficients(a, b, opts.valid ?? null);
+  const init = opts.x0 ? [opts.x0.re, opts.x0.im] : [];
+  const r = scanSequential((carry, [ar, ai, br, bi]) => {
+    if (!carry.length) return { carry: [br!, bi!], y: [br!, bi!] };
+    const ax = cmul({ re: ar!, im: ai! }, { re: carry[0]!, im: carry[1]! });
+    const next = [add(ax.re, br!), add(ax.im, bi!)];
+    return { carry: next, y: next };
+  }, init, [aRe, aIm, bRe, bIm]);
+  return { re: r.ys[0]!, im: r.ys[1]! };
+}
+
+/** The complex recurrence as a parallel associative scan over time (log-depth in T). */
+export function complexRecurrenceAssociative(a: Complex, b: Complex, opts: ComplexRecurrenceOptions = {}): Complex {
+  const { aRe, aIm, bRe, bIm } = withInitial(coefficients(a, b, opts.valid ?? null), opts.x0 ?? null);
   const [, , xr, xi] = associativeScan(complexCombine, [aRe, aIm, bRe, bIm]) as Tensor[];
   return { re: xr!, im: xi! };
+}
+
+/** The complex recurrence as one `block2Scan` kernel pass each way (see `fusedComplex`). */
+export function complexRecurrenceFused(a: Complex, b: Complex, opts: ComplexRecurrenceOptions = {}): Complex {
+  const { aRe, aIm, bRe, bIm } = withInitial(coefficients(a, b, opts.valid ?? null), opts.x0 ?? null);
+  return fusedComplex(aRe, aIm, bRe, bIm);
+}
+
+const FORMS = { fused: complexRecurrenceFused, scan: complexRecurrenceAssociative, recurrent: complexRecurrenceRecurrent } as const;
+
+/** Per-step coefficients of every form: a broadcast over time, and where `valid` is 0, a = 1 and b = 0 (the state freezes). */
+interface Coefficients { aRe: Tensor; aIm: Tensor; bRe: Tensor; bIm: Tensor }
+
+function coefficients(a: Complex, b: Complex, valid: Tensor | null): Coefficients {
+  const shape = b.re.shape;
+  const aRe = broadcastTo(unsqueeze(a.re, 0), shape), aIm = broadcastTo(unsqueeze(a.im, 0), shape);
+  if (!valid) return { aRe, aIm, bRe: b.re, bIm: b.im };
+  return { aRe: where(valid, aRe, 1), aIm: where(valid, aIm, 0), bRe: where(valid, b.re, 0), bIm: where(valid, b.im, 0) };
+}
+
+/** The parallel forms start from zero: fold x0 into the first step, b_0 += a_0 x0. */
+function withInitial(c: Coefficients, x0: Complex | null): Coefficients {
+  if (!x0) return c;
+  const T = c.bRe.shape[0]!;
+  const first = (t: Tensor): Tensor => squeeze(narrow(t, 0, 0, 1), 0);
+  const ax = cmul({ re: first(c.aRe), im: first(c.aIm) }, x0);
+  const put = (t: Tensor, v: Tensor): Tensor => (T === 1 ? unsqueeze(v, 0) : concat([unsqueeze(v, 0), narrow(t, 0, 1, T - 1)], 0));
+  return { ...c, bRe: put(c.bRe, add(first(c.bRe), ax.re)), bIm: put(c.bIm, add(first(c.bIm), ax.im)) };
 }
 
 /**

@@ -13,7 +13,8 @@ import { cmul, complexRecurrence } from './complex.js';
 import type { Complex } from './complex.js';
 import { lastStep } from './s4d.js';
 import type { SSMImpl } from './s4d.js';
-import { dtypeOpt, oneOf } from '../sequence-util.js';
+import { dtypeOpt } from '../sequence-util.js';
+import { oneOf } from '../../options.js';
 
 /**
  * LRU, the Linear Recurrent Unit (Orvieto et al. 2023): N complex modes λ = exp(-exp(ν) + i exp(θ))

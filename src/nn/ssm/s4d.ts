@@ -12,7 +12,8 @@ import { causalConv } from './causal-conv.js';
 import { diagonalKernel } from './vandermonde.js';
 import { cmul, complexRecurrence } from './complex.js';
 import type { Complex } from './complex.js';
-import { dtypeOpt, oneOf } from '../sequence-util.js';
+import { dtypeOpt } from '../sequence-util.js';
+import { oneOf } from '../../options.js';
 
 /**
  * How an LTI state-space layer runs over a sequence: FFT convolution, one fused recurrence kernel
