@@ -34,6 +34,8 @@ const TRAIN_FLAGS: Record<string, FlagSpec> = {
   embed: { type: 'string', help: 'embedding width for token tasks (default = hidden)' },
   norm: { type: 'string', help: 'layer, rms or none before the head (default layer)' },
   ...MODEL_FLAGS,
+  'train-lengths': { type: 'string', help: 'training length range LO,HI in place of the task\'s own' },
+  'test-lengths': { type: 'string', help: 'test length range LO,HI in place of the task\'s own' },
   'task-opt': { type: 'string', multiple: true, help: 'task option name=value (repeatable), e.g. numPairs=16; `recurrent tasks NAME` lists them' },
   text: { type: 'string', help: 'text file for --task text' },
   'eval-every': { type: 'string', help: 'steps between evaluations (default steps/4)' },
@@ -86,6 +88,8 @@ function configFromFlags(v: Record<string, unknown>, saved?: TrainConfig): Train
     logEvery: intFlag('log-every', v['log-every'], 10, 1),
     checkpointEvery: intFlag('checkpoint-every', v['checkpoint-every'], 100, 0),
     patience: intFlag('patience', v.patience, 0, 0),
+    ...(v['train-lengths'] !== undefined ? { trainLengths: rangeFlag('train-lengths', v['train-lengths']) } : {}),
+    ...(v['test-lengths'] !== undefined ? { testLengths: rangeFlag('test-lengths', v['test-lengths']) } : {}),
   });
 }
 
@@ -171,12 +175,22 @@ export function trainCommand(argv: string[]): number {
   return 0;
 }
 
+/** A LO,HI length range flag. */
+function rangeFlag(name: string, v: unknown): [number, number] {
+  const parts = String(v).split(',');
+  if (parts.length !== 2) throw new UsageError(`--${name} expects LO,HI, got '${String(v)}'`);
+  const [lo, hi] = parts.map((p) => intFlag(name, p, 1, 1)) as [number, number];
+  if (lo > hi) throw new UsageError(`--${name} expects LO <= HI, got '${String(v)}'`);
+  return [lo, hi];
+}
+
 /** Settings that differ between a checkpoint's config and the flags (steps may grow). */
 function diffConfig(saved: TrainConfig, now: TrainConfig): string[] {
   const out: string[] = [];
   const a = { ...saved, steps: 0, model: JSON.stringify(saved.model), taskOptions: JSON.stringify(saved.taskOptions) };
   const b = { ...now, steps: 0, model: JSON.stringify(now.model), taskOptions: JSON.stringify(now.taskOptions) };
-  for (const k of Object.keys(b) as (keyof typeof b)[]) if (a[k] !== b[k]) out.push(`${k}: ${String(a[k])} vs ${String(b[k])}`);
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof typeof b>;
+  for (const k of keys) if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push(`${k}: ${String(a[k])} vs ${String(b[k])}`);
   return out;
 }
 

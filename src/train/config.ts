@@ -40,6 +40,10 @@ export interface TrainConfig {
   curriculum: number;
   /** Stop after this many evaluations without a better train-length loss (0 = never). */
   patience: number;
+  /** The task's training length range [lo, hi], in place of its own (absent: the task's). */
+  trainLengths?: [number, number];
+  /** The task's test length range [lo, hi], in place of its own (absent: the task's). */
+  testLengths?: [number, number];
 }
 
 /** Defaults: a minute-scale run on 2 cores. */
@@ -70,6 +74,13 @@ export function trainConfig(partial: Partial<TrainConfig> & { task: string }): T
   };
   pos('lr', false); pos('weightDecay', true); pos('clip', true);
   if (!(c.curriculum >= 0 && c.curriculum <= 1)) throw new ArgumentError(op, `curriculum must be in [0, 1], got ${String(c.curriculum)}`);
+  for (const k of ['trainLengths', 'testLengths'] as const) {
+    const r = c[k];
+    if (r === undefined) continue;
+    if (!Array.isArray(r) || r.length !== 2 || !r.every((n) => Number.isInteger(n) && n >= 1) || r[0] > r[1]) {
+      throw new ArgumentError(op, `${k} must be [lo, hi] with integers 1 <= lo <= hi, got ${JSON.stringify(r)}`);
+    }
+  }
   if (c.schedule !== 'cosine' && c.schedule !== 'constant') throw new ArgumentError(op, `schedule must be cosine or constant, got '${String(c.schedule)}'`);
   return c;
 }

@@ -100,6 +100,8 @@ const EVAL_TOKENS = 8192;
  * stream's state, so a resumed run reproduces the uninterrupted one exactly.
  */
 export class Trainer {
+  /** The task, with the config's length ranges when it sets them. */
+  readonly task: Task;
   /** The model being trained. */
   readonly model: SequenceModel;
   /** The model's full configuration (the options completed from the task). */
@@ -129,7 +131,13 @@ export class Trainer {
    * @param task The task to train on.
    * @param resume Checkpoint contents to continue from (see `Trainer.fromCheckpoint`).
    */
-  constructor(readonly config: TrainConfig, readonly task: Task, resume?: { meta: CheckpointMeta; tensors: Record<string, Tensor> }) {
+  constructor(readonly config: TrainConfig, task: Task, resume?: { meta: CheckpointMeta; tensors: Record<string, Tensor> }) {
+    // Length ranges from the config replace the task's own (an experiment's train/test split).
+    this.task = !config.trainLengths && !config.testLengths ? task : {
+      ...task,
+      ...(config.trainLengths ? { trainLengths: [...config.trainLengths] as const } : {}),
+      ...(config.testLengths ? { testLengths: [...config.testLengths] as const } : {}),
+    };
     const root = new Rng(config.seed);
     this.modelRng = root.split();
     this.dataRng = root.split();

@@ -289,6 +289,8 @@ describe('listing and usage', () => {
     ['bidirectional causal model', ['train', '--model', 'mamba', '--bidirectional'], /model mamba: is causal: bidirectional is not supported/],
     ['unknown model for models', ['models', 'nope'], /unknown model 'nope'; valid models/],
     ['unknown task for tasks', ['tasks', 'nope'], /unknown task 'nope'; valid tasks/],
+    ['reversed --test-lengths', ['train', '--test-lengths', '9,3'], /--test-lengths expects LO <= HI, got '9,3'/],
+    ['malformed --train-lengths', ['train', '--train-lengths', '3'], /--train-lengths expects LO,HI, got '3'/],
     ['bad --task-opt value', ['train', '--task', 'mqar', '--task-opt', 'numPairs=0'], /task mqar: option 'numPairs' must be integer >= 1, got '0'/],
     ['hybrid option a part rejects', ['train', '--model', 'mamba2+lstm', '--model-opt', 'impl=chunk'], /model mamba2\+lstm \(its lstm layers\): option 'impl' must be fused\|recurrent, got 'chunk'/],
     ['hybrid option nobody has', ['train', '--model', 'mamba2+lstm', '--model-opt', 'householder=2'], /model mamba2\+lstm: unknown option 'householder'; valid options: .*heads/],

@@ -209,6 +209,18 @@ describe('Trainer: learning', () => {
 });
 
 describe('trainConfig', () => {
+  test('trainLengths / testLengths replace the task\'s ranges (training, evaluation, curve)', () => {
+    const before = [...CYCLE.trainLengths];
+    const t = new Trainer(tiny(CYCLE.name, { model: { hiddenSize: 8 }, steps: 2, trainLengths: [3, 5], testLengths: [6, 9] }), CYCLE);
+    assert.deepEqual(t.task.trainLengths, [3, 5]);
+    assert.deepEqual(t.task.testLengths, [6, 9]);
+    assert.deepEqual(t.curveLengths(), [3, 4, 5, 9]);
+    const r = t.run();
+    assert.deepEqual(r.curve.map((p) => p.length), [3, 4, 5, 9]);
+    assert.deepEqual([...CYCLE.trainLengths], before, 'the task object itself is untouched');
+    t.model.dispose(); t.optimizer.dispose();
+  });
+
   test('fills the defaults', () => {
     const c = trainConfig({ task: 'parity' });
     assert.equal(c.steps, 1000);
@@ -231,6 +243,10 @@ describe('trainConfig', () => {
     ['curriculum 2', { curriculum: 2 }, /curriculum must be in \[0, 1\], got 2/],
     ['curriculum NaN', { curriculum: NaN }, /curriculum/],
     ['evalSize 0', { evalSize: 0 }, /evalSize/],
+    ['trainLengths reversed', { trainLengths: [9, 3] }, /trainLengths must be \[lo, hi\] with integers 1 <= lo <= hi, got \[9,3\]/],
+    ['testLengths 0', { testLengths: [0, 4] }, /testLengths/],
+    ['testLengths 1.5', { testLengths: [1.5, 4] as [number, number] }, /testLengths/],
+    ["model option 'x'", { model: { name: 'gla', options: { bogus: 1 } } }, /model gla: unknown option 'bogus'/],
   ];
   for (const [name, partial, re] of bad) {
     test(`rejects ${name} with an ArgumentError naming it`, () => {
