@@ -1,7 +1,7 @@
 // The layering rule of src/ (checked by `npm run lint:layers`, part of `npm test`).
 // Layers, lowest first; a module may import its own layer's folder and any lower layer, never a
 // higher one, and sibling folders on one level do not import each other:
-//   tensor · backend · ops · autodiff · scan · nn | optim · io | models | tasks · train · cli
+//   tensor · backend · ops · autodiff · scan · nn | optim · io | models | tasks · train · reproduce · cli
 // (errors.ts sits below everything; index.ts, the public facade, above everything but cli). The
 // tape lives in tensor/ so that ops can record without importing autodiff: the gradient rules are
 // looked up only when autodiff/grad.ts runs the tape backward. The one exception to the order is
@@ -15,6 +15,7 @@ const LAYERS = [
   ['nn', 'optim'],
   ['io', 'models', 'tasks'],
   ['train'],
+  ['reproduce'],
   ['index.ts'],
   ['cli'],
 ];

@@ -66,6 +66,8 @@ export type { SafetensorsContents } from './io/safetensors.js';
 export * as tasks from './tasks/index.js';
 export * as models from './models/index.js';
 export * as train from './train/index.js';
+// The seed papers' experiments (what `recurrent reproduce` runs)
+export * as reproduce from './reproduce/index.js';
 // The option specs those registries declare (`listModels()[i].options`, `listTasks()[i].options`)
 export type {
   OptionSpec, OptionSpecs, OptionValue, NumberOptionSpec, BooleanOptionSpec, ChoiceOptionSpec, StringOptionSpec,

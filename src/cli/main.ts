@@ -7,6 +7,7 @@ import { TRAIN_HELP, trainCommand } from './train.js';
 import { EVAL_HELP, evalCommand } from './eval.js';
 import { GENERATE_HELP, generateCommand } from './generate.js';
 import { BENCH_HELP, benchCommand } from './bench.js';
+import { REPRODUCE_HELP, reproduceCommand } from './reproduce.js';
 import { renderTable } from './table.js';
 
 const COMMANDS: Record<string, { help: string; run: (argv: string[]) => number; usage?: string }> = {
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, { help: string; run: (argv: string[]) => number; 
   generate: { help: 'sample text from a character language model checkpoint', run: generateCommand, usage: GENERATE_HELP },
   tasks: { help: 'list the tasks; `tasks NAME` shows a task\'s options and defaults', run: (argv) => describeCommand('tasks', argv, () => list('task', listTasks().map((t) => [t.name, t.description])), describeTask) },
   models: { help: 'list the models; `models NAME` shows a model\'s options and defaults', run: (argv) => describeCommand('models', argv, () => list('model', listModels().map((c) => [c.name, c.description])), describeModel) },
+  reproduce: { help: 'run a seed paper\'s experiment and compare with the paper (--list for the experiments)', run: reproduceCommand, usage: REPRODUCE_HELP },
   bench: { help: 'train a task × model grid briefly and print a table', run: benchCommand, usage: BENCH_HELP },
 };
 

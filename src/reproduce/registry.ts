@@ -1,0 +1,18 @@
+import { ArgumentError } from '../errors.js';
+import { seluFixedPoint } from './selu-fixed-point.js';
+import { deltaproductGroups } from './deltaproduct-groups.js';
+import type { Experiment } from './types.js';
+
+const EXPERIMENTS: Experiment[] = [deltaproductGroups, seluFixedPoint];
+
+/** Every registered experiment. */
+export function listExperiments(): readonly Experiment[] {
+  return EXPERIMENTS;
+}
+
+/** Looks an experiment up by name; the error lists the valid names. */
+export function getExperiment(name: string): Experiment {
+  const e = EXPERIMENTS.find((x) => x.name === name);
+  if (!e) throw new ArgumentError('reproduce', `unknown experiment '${name}'; valid experiments: ${EXPERIMENTS.map((x) => x.name).join(', ')}`);
+  return e;
+}
