@@ -1,6 +1,6 @@
 export { listExperiments, getExperiment } from './registry.js';
 export { aggregate, buildTable, formatStat, renderMarkdown } from './table.js';
-export type { CellValues, ReproductionTable } from './table.js';
+export type { CellValues, ReproductionTable, TableRow } from './table.js';
 export { BUDGETS } from './types.js';
 export type {
   Budget, Cell, Column, Experiment, MeasureCell, MeasureOutput, MetricRef, Results, Series, Stat, TrainCell, Verdict,

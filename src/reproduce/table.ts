@@ -2,9 +2,13 @@ import type { Budget, Column, Experiment, Results, Stat, Verdict } from './types
 
 /** What one finished cell contributed: its values by column key. */
 export interface CellValues {
+  /** The cell's id (its folder name). */
   readonly id: string;
+  /** Its table row. */
   readonly row: string;
+  /** Its seed. */
   readonly seed: number;
+  /** Its numbers by column key. */
   readonly values: Readonly<Record<string, number>>;
 }
 
@@ -27,22 +31,42 @@ export function aggregate(cells: readonly CellValues[]): Results {
 
 /** The finished table of one run of an experiment (what `--json` prints and table.json holds). */
 export interface ReproductionTable {
+  /** Experiment name. */
   readonly experiment: string;
+  /** The paper, its table or figure, and the claim (copied from the experiment). */
   readonly paper: string;
+  /** The paper, its table or figure, and the claim (copied from the experiment). */
   readonly figure: string;
+  /** The paper, its table or figure, and the claim (copied from the experiment). */
   readonly claim: string;
+  /** The budget run, and what it means for this experiment. */
   readonly budget: Budget;
+  /** The budget run, and what it means for this experiment. */
   readonly budgetText: string;
+  /** Seeds per row. */
   readonly seeds: number;
+  /** Table columns. */
   readonly columns: readonly Column[];
-  /** One entry per row: the paper's numbers and ours. */
-  readonly rows: readonly { row: string; paper: Readonly<Record<string, number | string>>; ours: Readonly<Record<string, Stat>> }[];
+  /** One entry per row that ran: the paper's numbers and ours. */
+  readonly rows: readonly TableRow[];
+  /** The experiment's verdict rule applied to our numbers. */
   readonly verdict: Verdict;
   /** Seconds spent computing cells in this invocation (finished cells that were reused cost nothing). */
   readonly seconds: number;
   /** Cells computed now and cells reused from an earlier, interrupted or finished run. */
   readonly cellsRun: number;
+  /** Cells computed now and cells reused from an earlier, interrupted or finished run. */
   readonly cellsReused: number;
+}
+
+/** One row of a reproduction table. */
+export interface TableRow {
+  /** Row label. */
+  readonly row: string;
+  /** The paper's numbers by column key. */
+  readonly paper: Readonly<Record<string, number | string>>;
+  /** Ours by column key, over seeds. */
+  readonly ours: Readonly<Record<string, Stat>>;
 }
 
 /** Builds the table from the experiment and the aggregated results. */

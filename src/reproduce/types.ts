@@ -26,12 +26,15 @@ interface CellBase {
   readonly id: string;
   /** The table row the cell's values go to (one row averages its seeds). */
   readonly row: string;
+  /** The seed of every random stream of the cell. */
   readonly seed: number;
 }
 
 /** A cell that is an ordinary training run (run folder, checkpoints, exact resume). */
 export interface TrainCell extends CellBase {
+  /** Discriminant. */
   readonly kind: 'train';
+  /** The run's full configuration (its run folder resumes only with the same one). */
   readonly config: TrainConfig;
   /** The table's columns this run fills, by column key. */
   readonly columns: Readonly<Record<string, MetricRef>>;
@@ -39,24 +42,33 @@ export interface TrainCell extends CellBase {
 
 /** A curve a measure cell hands to the HTML page. */
 export interface Series {
+  /** Title of the chart the curve goes to (cells' curves of one name share a chart). */
   readonly name: string;
+  /** Axis titles. */
   readonly xLabel: string;
+  /** Axis titles. */
   readonly yLabel: string;
+  /** Points, x ascending. */
   readonly x: readonly number[];
+  /** Values at `x`. */
   readonly y: readonly number[];
 }
 
 /** What a measure cell computes: values by column key, and curves for the page. */
 export interface MeasureOutput {
+  /** The cell's numbers, by column key. */
   readonly values: Readonly<Record<string, number>>;
+  /** Curves for the HTML page. */
   readonly series?: readonly Series[];
 }
 
 /** A cell that computes its values directly (statistics of a forward pass, a small custom fit). */
 export interface MeasureCell extends CellBase {
+  /** Discriminant. */
   readonly kind: 'measure';
   /** What determines the result (stored beside it, so a changed cell is recomputed). */
   readonly params: Readonly<Record<string, unknown>>;
+  /** Computes the cell (pure: no files; deterministic given the cell's seed). */
   measure(): MeasureOutput;
 }
 
@@ -65,7 +77,9 @@ export type Cell = TrainCell | MeasureCell;
 
 /** A column of the results table. */
 export interface Column {
+  /** The key cells fill (`values[key]`). */
   readonly key: string;
+  /** Header text (no '|': it ends up in a Markdown table). */
   readonly label: string;
   /** Digits after the point when printed (default 1). */
   readonly digits?: number;
@@ -73,8 +87,11 @@ export interface Column {
 
 /** A table value over seeds. */
 export interface Stat {
+  /** Mean over seeds. */
   readonly mean: number;
+  /** Smallest and largest seed's value. */
   readonly min: number;
+  /** Smallest and largest seed's value. */
   readonly max: number;
   /** Seeds that contributed. */
   readonly n: number;
@@ -85,6 +102,7 @@ export type Results = Readonly<Record<string, Readonly<Record<string, Stat>>>>;
 
 /** Whether the paper's claim held: true, false, or null when the run cannot tell (e.g. smoke budget). */
 export interface Verdict {
+  /** true: the claim held by the rule; false: it did not; null: not judged. */
   readonly reproduced: boolean | null;
   /** One or two sentences: what was compared and what came out. */
   readonly text: string;
@@ -105,6 +123,7 @@ export interface Experiment {
   readonly claim: string;
   /** Table rows, in order. */
   readonly rows: readonly string[];
+  /** Table columns, in order. */
   readonly columns: readonly Column[];
   /** The paper's numbers by row and column key (a string where the paper gives a qualitative result). */
   readonly paperNumbers: Readonly<Record<string, Readonly<Record<string, number | string>>>>;
