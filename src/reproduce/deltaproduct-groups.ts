@@ -15,7 +15,8 @@ type ModelId = (typeof MODELS)[number]['id'];
 /** What each budget trains: groups, models, and the run settings. */
 const PLAN: Record<Budget, { groups: string[]; models: ModelId[]; steps: number; batch: number; hidden: number; heads: number; test: [number, number] }> = {
   smoke: { groups: ['S3'], models: ['dn', 'dp2-neg'], steps: 4, batch: 8, hidden: 16, heads: 2, test: [33, 40] },
-  small: { groups: ['S3', 'S4'], models: ['dn', 'dn-neg', 'dp2', 'dp2-neg'], steps: 2000, batch: 64, hidden: 64, heads: 4, test: [33, 128] },
+  // ~2 steps/s for n_h 2 at batch 64 on 2 cores: S3 with three rows is what fits 30 minutes.
+  small: { groups: ['S3'], models: ['dn', 'dp2', 'dp2-neg'], steps: 1200, batch: 64, hidden: 64, heads: 4, test: [33, 128] },
   paper: { groups: ['S3', 'S4', 'A5', 'S5'], models: ['dn', 'dn-neg', 'dp2', 'dp2-neg', 'dp3-neg'], steps: 3000, batch: 128, hidden: 64, heads: 4, test: [33, 128] },
 };
 
@@ -31,7 +32,7 @@ function config(group: string, m: ModelId, seed: number, p: (typeof PLAN)[Budget
   return trainConfig({
     task: `group-${group.toLowerCase()}`, model: { name, hiddenSize: p.hidden, options }, seed,
     steps: p.steps, batchSize: p.batch, lr: 3e-3, schedule: 'constant', warmup: Math.min(100, Math.floor(p.steps / 10)), curriculum: 0,
-    trainLengths: [2, 32], testLengths: p.test, evalEvery: Math.max(1, Math.floor(p.steps / 10)), evalSize: 128,
+    trainLengths: [2, 32], testLengths: p.test, evalEvery: Math.max(1, Math.floor(p.steps / 6)), evalSize: 128,
     checkpointEvery: Math.max(1, Math.floor(p.steps / 10)),
   });
 }
@@ -55,7 +56,7 @@ export const deltaproductGroups: Experiment = {
   }]))),
   budgets: {
     smoke: 'S3, DeltaNet and DeltaProduct n_h 2 (β ∈ (0, 2)), hidden 16, 4 steps',
-    small: 'S3 and S4, n_h ∈ {1, 2} × β ∈ {(0, 1), (0, 2)}, one layer, hidden 64, 4 heads, train 2–32, test 33–128, 2000 steps of batch 64, constant lr 3e-3',
+    small: 'S3 only: DeltaNet β ∈ (0, 1), DeltaProduct n_h 2 with β ∈ (0, 1) and (0, 2); one layer, hidden 64, 4 heads, train 2–32, test 33–128, 1200 steps of batch 64, constant lr 3e-3',
     paper: 'S3, S4, A5, S5, n_h ∈ {1, 2, 3}, both β ranges, 3000 steps of batch 128 (the paper trains on length 128 and tests to 512: too long for this CPU)',
   },
   seeds: { smoke: 1, small: 1, paper: 2 },
@@ -79,6 +80,9 @@ export const deltaproductGroups: Experiment = {
     }
     const text = parts.join('; ') + '. Rule: n_h 2, β ∈ (0, 2) ≥ 90 % on the longer test lengths and every β ∈ (0, 1) row < 50 %.';
     if (budget === 'smoke' || !parts.length) return { reproduced: null, text: `${budget} budget: ${text}` };
+    if (!groups.some((g) => g !== 'S3')) {
+      return { reproduced: null, text: `${text} Only S3 ran at this budget; the claim (S3, S4 and A5) is judged at --budget paper.` };
+    }
     return { reproduced: solved.includes('S3') && solved.some((g) => g !== 'S3'), text: `${text} Reproduces when S3 and at least one of S4/A5 do.` };
   },
 };
