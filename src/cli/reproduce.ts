@@ -25,6 +25,7 @@ const FLAGS: Record<string, FlagSpec> = {
   seeds: { type: 'string', help: 'seeds per row (default: the experiment\'s for the budget)' },
   out: { type: 'string', help: 'experiment folder (default runs/reproduce/<name>-<budget>)' },
   json: { type: 'boolean', help: 'print the table as one JSON object' },
+  overwrite: { type: 'boolean', help: 'retrain cells whose folder holds a run with other settings (after an edit of the experiment)' },
   ...ENGINE_FLAGS,
 };
 
@@ -81,7 +82,7 @@ export function reproduceCommand(argv: string[]): number {
       return;
     }
     note(`[${i + 1}/${cells.length}] ${cell.id} (${cell.row}, seed ${cell.seed})`);
-    const rec = cell.kind === 'train' ? runTrainCell(cell, files, note) : runMeasureCell(cell);
+    const rec = cell.kind === 'train' ? runTrainCell(cell, files, note, !!v.overwrite) : runMeasureCell(cell);
     files.ensure();
     files.writeText(files.result, JSON.stringify(rec, null, 1) + '\n');
     records.push(rec);
@@ -116,15 +117,17 @@ function specOf(cell: Cell): unknown {
 }
 
 /** Trains a cell in its run folder, resuming from its checkpoint when one with the same settings is there. */
-function runTrainCell(cell: TrainCell, files: RunFiles, note: (m: string) => void): CellRecord {
+function runTrainCell(cell: TrainCell, files: RunFiles, note: (m: string) => void, overwrite: boolean): CellRecord {
   const t0 = performance.now();
   const task = taskFromOptions(cell.config.task, cell.config.taskOptions);
-  const existing = files.readCheckpoint();
+  let existing = files.readCheckpoint();
+  if (existing && JSON.stringify(existing.meta.config) !== JSON.stringify(cell.config)) {
+    if (!overwrite) throw new UsageError(`${files.dir} holds a checkpoint trained with other settings; pass --overwrite to retrain it, or choose another --out`);
+    note('    its folder held a run with other settings: retraining (--overwrite)');
+    existing = null; // the first checkpoint of the new run replaces the old one
+  }
   let trainer: Trainer;
   if (existing) {
-    if (JSON.stringify({ ...existing.meta.config }) !== JSON.stringify(cell.config)) {
-      throw new UsageError(`${files.dir} holds a checkpoint trained with other settings; remove it or choose another --out`);
-    }
     const { meta, tensors } = decodeCheckpoint(existing.bytes);
     try {
       trainer = new Trainer(meta.config, task, { meta, tensors });

@@ -97,6 +97,19 @@ test('a training cell whose result is lost resumes from its checkpoint (no step 
   assert.deepEqual(t.rows, before.rows, 'the resumed cell reports what the uninterrupted one did');
 });
 
+test('a cell folder holding a run with other settings is refused, and retrained with --overwrite', () => {
+  const out = join(tmp(), 'exp');
+  const id = getExperiment('deltaproduct-groups').cells('smoke', 1)[0]!.id;
+  const other = cli(['train', '--task', 'group-s3', '--model', 'deltanet', '--hidden', '8', '--steps', '3', '--out', join(out, 'cells', id), '--no-report']);
+  assert.equal(other.status, 0, other.stderr);
+  const refused = cli(['reproduce', 'deltaproduct-groups', '--budget', 'smoke', '--out', out]);
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /holds a checkpoint trained with other settings; pass --overwrite/);
+  const r = cli(['reproduce', 'deltaproduct-groups', '--budget', 'smoke', '--out', out, '--overwrite', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).cellsRun, getExperiment('deltaproduct-groups').cells('smoke', 1).length);
+});
+
 test('bad input: an unknown experiment, budget or seeds is one line', () => {
   for (const [args, re] of [
     [['reproduce', 'nope'], /unknown experiment 'nope'/],
