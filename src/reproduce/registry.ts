@@ -1,9 +1,10 @@
 import { ArgumentError } from '../errors.js';
 import { seluFixedPoint } from './selu-fixed-point.js';
 import { deltaproductGroups } from './deltaproduct-groups.js';
+import { listopsSurvey } from './listops-survey.js';
 import type { Experiment } from './types.js';
 
-const EXPERIMENTS: Experiment[] = [deltaproductGroups, seluFixedPoint];
+const EXPERIMENTS: Experiment[] = [deltaproductGroups, listopsSurvey, seluFixedPoint];
 
 /** Every registered experiment. */
 export function listExperiments(): readonly Experiment[] {
