@@ -1,10 +1,11 @@
 import { ArgumentError } from '../errors.js';
 import { seluFixedPoint } from './selu-fixed-point.js';
 import { deltaproductGroups } from './deltaproduct-groups.js';
+import { jrtPromptMqar } from './jrt-prompt-mqar.js';
 import { listopsSurvey } from './listops-survey.js';
 import type { Experiment } from './types.js';
 
-const EXPERIMENTS: Experiment[] = [deltaproductGroups, listopsSurvey, seluFixedPoint];
+const EXPERIMENTS: Experiment[] = [deltaproductGroups, jrtPromptMqar, listopsSurvey, seluFixedPoint];
 
 /** Every registered experiment. */
 export function listExperiments(): readonly Experiment[] {
