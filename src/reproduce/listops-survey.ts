@@ -11,7 +11,7 @@ const MODELS = [
 
 const PLAN: Record<Budget, { steps: number; batch: number; hidden: number; layers: number; train: [number, number]; test: [number, number] }> = {
   smoke: { steps: 4, batch: 8, hidden: 16, layers: 1, train: [8, 32], test: [33, 48] },
-  // S4D trains at ~6 steps/s here with one layer (FFT convolutions over 128 tokens): one layer and one seed fit 30 minutes.
+  // S4D trains at ~5 steps/s here with one layer (FFT convolutions over 128 tokens): one layer and one seed fit 30 minutes.
   small: { steps: 2000, batch: 32, hidden: 64, layers: 1, train: [8, 128], test: [129, 256] },
   paper: { steps: 6000, batch: 64, hidden: 128, layers: 4, train: [8, 256], test: [257, 512] },
 };
