@@ -1,5 +1,6 @@
 import { trainConfig } from '../train/config.js';
 import type { TrainConfig } from '../train/config.js';
+import { accuracyAt, cellSchedule } from './cells.js';
 import type { Budget, Cell, Experiment, Results, Verdict } from './types.js';
 
 /** The models of the grid: DeltaNet (n_h = 1) and DeltaProduct (n_h = 2, 3), each with β ∈ (0, 1) or (0, 2). */
@@ -33,8 +34,7 @@ function config(group: string, m: ModelId, seed: number, p: (typeof PLAN)[Budget
   return trainConfig({
     task: `group-${group.toLowerCase()}`, model: { name, hiddenSize: p.hidden, options }, seed,
     steps: p.steps, batchSize: p.batch, lr: 3e-3, schedule: 'constant', warmup: Math.min(100, Math.floor(p.steps / 10)), curriculum: 0,
-    trainLengths: [2, 32], testLengths: p.test, evalEvery: Math.max(1, Math.floor(p.steps / 6)), evalSize: 128,
-    checkpointEvery: Math.max(1, Math.floor(p.steps / 10)),
+    trainLengths: [2, 32], testLengths: p.test, evalSize: 128, ...cellSchedule(p.steps, 6),
   });
 }
 
@@ -63,7 +63,7 @@ export const deltaproductGroups: Experiment = {
   seeds: { smoke: 1, small: 1, paper: 2 },
   cells(budget: Budget, seeds: number): Cell[] {
     const p = PLAN[budget];
-    const columns = { train: { at: 'train', metric: 'accuracy', scale: 100 }, test: { at: 'test', metric: 'accuracy', scale: 100 }, at128: { at: p.test[1], metric: 'accuracy', scale: 100 } } as const;
+    const columns = { train: accuracyAt('train'), test: accuracyAt('test'), at128: accuracyAt(p.test[1]) };
     return p.groups.flatMap((g) => p.models.flatMap((m) => Array.from({ length: seeds }, (_, seed) => ({
       kind: 'train' as const, id: `${g.toLowerCase()}-${m}-s${seed}`, row: row(g, m), seed, config: config(g, m, seed, p), columns,
     }))));

@@ -1,5 +1,6 @@
 import { trainConfig } from '../train/config.js';
 import type { TrainConfig } from '../train/config.js';
+import { accuracyAt, cellSchedule } from './cells.js';
 import type { Budget, Cell, Experiment, Results, Verdict } from './types.js';
 
 /** One-layer models of width 64 with about 2048 floats of recurrent state each. */
@@ -26,7 +27,7 @@ function config(model: (typeof MODELS)[number], passes: number, seed: number, p:
     model: { name: model.model.name, hiddenSize: 64, ...(Object.keys(opts).length ? { options: opts } : {}) }, seed,
     steps: p.steps, batchSize: p.batch, lr: 3e-3, curriculum: 0, warmup: Math.min(100, Math.floor(p.steps / 10)),
     trainLengths: [p.train[0] + extra, p.train[1] + extra], testLengths: [p.test[0] + extra, p.test[1] + extra],
-    evalEvery: Math.max(1, Math.floor(p.steps / 5)), evalSize: 256, checkpointEvery: Math.max(1, Math.floor(p.steps / 10)),
+    evalSize: 256, ...cellSchedule(p.steps, 5),
   });
 }
 
@@ -50,7 +51,7 @@ export const jrtPromptMqar: Experiment = {
   seeds: { smoke: 1, small: 1, paper: 3 },
   cells(budget: Budget, seeds: number): Cell[] {
     const p = PLAN[budget];
-    const columns = { train: { at: 'train', metric: 'accuracy', scale: 100 }, test: { at: 'test', metric: 'accuracy', scale: 100 } } as const;
+    const columns = { train: accuracyAt('train'), test: accuracyAt('test') };
     return MODELS.filter((m) => p.models.includes(m.id)).flatMap((m) => [1, 2].flatMap((passes) => Array.from({ length: seeds }, (_, seed) => ({
       kind: 'train' as const, id: `${m.id}-p${passes}-s${seed}`, row: row(m.label, passes), seed, config: config(m, passes, seed, p), columns,
     }))));

@@ -1,4 +1,5 @@
 import { trainConfig } from '../train/config.js';
+import { accuracyAt, cellSchedule } from './cells.js';
 import type { Budget, Cell, Experiment, Results, Verdict } from './types.js';
 
 /** The models compared: diagonal SSMs (S4D, LRU), an LSTM and causal softmax attention. */
@@ -50,9 +51,9 @@ export const listopsSurvey: Experiment = {
       config: trainConfig({
         task: 'listops', model: { name: m.name, hiddenSize: p.hidden, numLayers: p.layers, ...(Object.keys(m.options).length ? { options: m.options } : {}) },
         seed, steps: p.steps, batchSize: p.batch, lr: 2e-3, curriculum: 0, trainLengths: p.train, testLengths: p.test,
-        evalEvery: Math.max(1, Math.floor(p.steps / 6)), evalSize: 256, checkpointEvery: Math.max(1, Math.floor(p.steps / 10)),
+        evalSize: 256, ...cellSchedule(p.steps, 6),
       }),
-      columns: { train: { at: 'train', metric: 'accuracy', scale: 100 }, test: { at: 'test', metric: 'accuracy', scale: 100 } },
+      columns: { train: accuracyAt('train'), test: accuracyAt('test') },
     })));
   },
   verdict(r: Results, budget: Budget): Verdict {
