@@ -6,6 +6,7 @@ import type { TrainResult } from '../train/trainer.js';
 import type { History } from '../train/history.js';
 import { decodeCheckpoint } from '../train/checkpoint.js';
 import { dispose } from '../tensor/scope.js';
+import { noGrad } from '../tensor/tape.js';
 import { getExperiment, listExperiments } from '../reproduce/registry.js';
 import { aggregate, buildTable, renderMarkdown } from '../reproduce/table.js';
 import type { CellValues } from '../reproduce/table.js';
@@ -47,6 +48,8 @@ interface CellRecord extends CellValues {
   readonly series?: readonly Series[];
   readonly history?: History;
   readonly result?: TrainResult;
+  /** Curves a training cell's probe drew (shown after the training curves). */
+  readonly probeSeries?: readonly Series[];
 }
 
 /** `recurrent reproduce`. */
@@ -113,7 +116,9 @@ function readRecord(files: RunFiles, cell: Cell): CellRecord | null {
 }
 
 function specOf(cell: Cell): unknown {
-  return cell.kind === 'train' ? cell.config : cell.params;
+  if (cell.kind === 'measure') return cell.params;
+  // A cell without a probe keeps the bare config as its spec (cells stored before probes existed stay reusable).
+  return cell.probe ? { config: cell.config, probe: cell.probe.params } : cell.config;
 }
 
 /** Trains a cell in its run folder, resuming from its checkpoint when one with the same settings is there. */
@@ -147,14 +152,25 @@ function runTrainCell(cell: TrainCell, files: RunFiles, note: (m: string) => voi
     },
     onCheckpoint: (bytes) => files.writeCheckpoint(bytes),
   });
-  const values = Object.fromEntries(Object.entries(cell.columns).map(([k, ref]) => [k, pick(result, ref)]));
-  const rec: CellRecord = {
-    kind: 'train', id: cell.id, row: cell.row, seed: cell.seed, spec: cell.config, values,
-    seconds: round((performance.now() - t0) / 1000), history: trainer.history, result,
+  let values: Record<string, number> = Object.fromEntries(Object.entries(cell.columns).map(([k, ref]) => [k, pick(result, ref)]));
+  let probeSeries: readonly Series[] | undefined;
+  try {
+    if (cell.probe) {
+      const wasTraining = trainer.model.training;
+      trainer.model.train(false);
+      const out = noGrad(() => cell.probe!.run({ model: trainer.model, task, config: cell.config, result }));
+      trainer.model.train(wasTraining);
+      values = { ...values, ...out.values };
+      probeSeries = out.series;
+    }
+  } finally {
+    trainer.model.dispose();
+    trainer.optimizer.dispose();
+  }
+  return {
+    kind: 'train', id: cell.id, row: cell.row, seed: cell.seed, spec: specOf(cell), values,
+    seconds: round((performance.now() - t0) / 1000), history: trainer.history, result, ...(probeSeries ? { probeSeries } : {}),
   };
-  trainer.model.dispose();
-  trainer.optimizer.dispose();
-  return rec;
 }
 
 function runMeasureCell(cell: MeasureCell): CellRecord {
@@ -177,12 +193,13 @@ function pick(r: TrainResult, ref: MetricRef): number {
 /** The curves of a cell for the page: a measure cell's own, or a training run's evaluations. */
 function seriesOf(r: CellRecord): readonly Series[] {
   if (r.series) return r.series;
-  if (!r.history?.evals.length) return [];
+  if (!r.history?.evals.length) return r.probeSeries ?? [];
   const metric = r.history.evals[0]!.test.accuracy !== undefined ? 'accuracy' : 'loss';
   const at = r.history.evals.map((e) => e.step);
   return [
     { name: `${metric} at test lengths`, xLabel: 'step', yLabel: metric, x: at, y: r.history.evals.map((e) => (e.test as unknown as Record<string, number>)[metric]!) },
     { name: `${metric} at train lengths`, xLabel: 'step', yLabel: metric, x: at, y: r.history.evals.map((e) => (e.train as unknown as Record<string, number>)[metric]!) },
+    ...(r.probeSeries ?? []),
   ];
 }
 

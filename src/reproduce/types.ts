@@ -1,4 +1,7 @@
 import type { TrainConfig } from '../train/config.js';
+import type { TrainResult } from '../train/trainer.js';
+import type { SequenceModel } from '../models/sequence-model.js';
+import type { Task } from '../tasks/types.js';
 
 /**
  * How much compute an experiment gets: `smoke` (seconds: what CI runs, proves the wiring only),
@@ -38,6 +41,29 @@ export interface TrainCell extends CellBase {
   readonly config: TrainConfig;
   /** The table's columns this run fills, by column key. */
   readonly columns: Readonly<Record<string, MetricRef>>;
+  /** Measurements of the trained model beyond the trainer's metrics (per-variant accuracy, long
+   *  contexts, ablations); its values join the columns, its curves the page. */
+  readonly probe?: Probe;
+}
+
+/** What a probe sees: the trained model (in eval mode), the task it was trained on, the run. */
+export interface ProbeContext {
+  /** The trained model. */
+  readonly model: SequenceModel;
+  /** The task built from the cell's config (its lengths, its options). */
+  readonly task: Task;
+  /** The cell's training configuration. */
+  readonly config: TrainConfig;
+  /** The trainer's final report. */
+  readonly result: TrainResult;
+}
+
+/** A measurement run on a training cell's model once training has finished. */
+export interface Probe {
+  /** What determines the probe's result (stored with the cell: a changed probe is rerun). */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Measures the trained model (deterministic given the cell's seed; no files). */
+  run(ctx: ProbeContext): MeasureOutput;
 }
 
 /** A curve a measure cell hands to the HTML page. */
