@@ -35,6 +35,10 @@ export class Progress {
       const line = `eval @${e.step}: train ${fmtMetric(e.train)}, test ${fmtMetric(e.test)}`;
       if (this.bar) this.bar.stop(), process.stderr.write(line + '\n'), this.bar.start(this.total, e.step, { loss: '-', speed: '-' });
       else process.stdout.write(line + '\n');
+    } else if (e.event === 'gate' && e.passed) {
+      const line = `gate @${e.step}: N ${e.length} passed (accuracy ${e.accuracy.toFixed(3)})`;
+      if (this.bar) this.bar.stop(), process.stderr.write(line + '\n'), this.bar.start(this.total, e.step, { loss: '-', speed: '-' });
+      else process.stdout.write(line + '\n');
     }
   }
 

@@ -27,6 +27,9 @@ const TRAIN_FLAGS: Record<string, FlagSpec> = {
   warmup: { type: 'string', help: 'linear warmup steps (default 50)' },
   schedule: { type: 'string', help: 'cosine (to 0.1 lr) or constant (default cosine)' },
   curriculum: { type: 'string', help: 'fraction of steps over which the max training length grows (default 0.5, 0 = off)' },
+  'curriculum-gate': { type: 'string', help: 'accuracy-gated curriculum FROM,TO: train at one length N from FROM, next N when its accuracy exceeds --gate-threshold, stop after TO passes' },
+  'gate-threshold': { type: 'string', help: 'accuracy (fraction) the gate\'s length must exceed (default 0.98)' },
+  'gate-every': { type: 'string', help: 'steps between gate evaluations (default 100)' },
   hidden: { type: 'string', help: 'hidden units per layer (default 64)' },
   layers: { type: 'string', help: 'recurrent layers (default 1)' },
   dropout: { type: 'string', help: 'dropout between layers (default 0)' },
@@ -90,6 +93,7 @@ function configFromFlags(v: Record<string, unknown>, saved?: TrainConfig): Train
     patience: intFlag('patience', v.patience, 0, 0),
     ...(v['train-lengths'] !== undefined ? { trainLengths: rangeFlag('train-lengths', v['train-lengths']) } : {}),
     ...(v['test-lengths'] !== undefined ? { testLengths: rangeFlag('test-lengths', v['test-lengths']) } : {}),
+    ...gateFlags(v),
   });
 }
 
@@ -170,9 +174,28 @@ export function trainCommand(argv: string[]): number {
   } else {
     process.stdout.write(`\n${result.task} · ${result.model} · ${result.parameters.toLocaleString('en')} parameters · ${result.steps} steps${result.stoppedEarly ? ' (stopped early)' : ''} · seed ${result.seed}\n`);
     process.stdout.write(resultTable(result, task.trainLengths, task.testLengths) + '\n');
+    if (result.gate) process.stdout.write(`\ncurriculum gate: ${gateSummary(result.gate)}\n`);
     process.stdout.write(`\ntrained in ${timings.trainSeconds.toFixed(1)} s (${timings.tokensPerSec.toLocaleString('en')} tokens/s, ${engine.backend}, ${engine.threads} thread${engine.threads > 1 ? 's' : ''}); run folder ${files.dir}${v['no-report'] ? '' : ` (report.html)`}\n`);
   }
   return 0;
+}
+
+/** `N 4 passed at step 300, ...; now at N 6` (or `finished at N 8`). */
+function gateSummary(g: NonNullable<TrainResult['gate']>): string {
+  const passes = g.passed.map((p) => `N ${p.length} at step ${p.step}`).join(', ');
+  return `${passes ? `passed ${passes}; ` : 'nothing passed; '}${g.done ? `finished at N ${g.length}` : `training at N ${g.length} when the run ended`}`;
+}
+
+/** `--curriculum-gate FROM,TO` with `--gate-threshold` and `--gate-every` (which need it). */
+function gateFlags(v: Record<string, unknown>): Pick<TrainConfig, 'curriculumGate'> {
+  if (v['curriculum-gate'] === undefined) {
+    for (const k of ['gate-threshold', 'gate-every']) if (v[k] !== undefined) throw new UsageError(`--${k} needs --curriculum-gate FROM,TO`);
+    return {};
+  }
+  const [from, to] = rangeFlag('curriculum-gate', v['curriculum-gate']);
+  const threshold = numFlag('gate-threshold', v['gate-threshold'], 0.98, 0);
+  if (!(threshold > 0 && threshold < 1)) throw new UsageError(`--gate-threshold must be a fraction in (0, 1), got '${String(v['gate-threshold'])}'`);
+  return { curriculumGate: { from, to, threshold, every: intFlag('gate-every', v['gate-every'], 100, 1) } };
 }
 
 /** A LO,HI length range flag. */
@@ -190,7 +213,8 @@ function diffConfig(saved: TrainConfig, now: TrainConfig): string[] {
   const a = { ...saved, steps: 0, model: JSON.stringify(saved.model), taskOptions: JSON.stringify(saved.taskOptions) };
   const b = { ...now, steps: 0, model: JSON.stringify(now.model), taskOptions: JSON.stringify(now.taskOptions) };
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof typeof b>;
-  for (const k of keys) if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push(`${k}: ${String(a[k])} vs ${String(b[k])}`);
+  const show = (x: unknown): string => (x !== null && typeof x === 'object' ? JSON.stringify(x) : String(x));
+  for (const k of keys) if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push(`${k}: ${show(a[k])} vs ${show(b[k])}`);
   return out;
 }
 

@@ -11,6 +11,7 @@ import { GLA } from '../nn/gla/gla.js';
 import { Mamba2 } from '../nn/mamba2/mamba2.js';
 import { MLSTM } from '../nn/mlstm/mlstm.js';
 import { Attention } from '../nn/attention/attention.js';
+import { MAX_NGRAM_ORDER } from '../nn/ngram.js';
 import type { SequenceLayer } from '../nn/sequence-layer.js';
 import type { DType } from '../tensor/dtype.js';
 import type { Rng } from '../tensor/rng.js';
@@ -89,6 +90,7 @@ const classic = {
 const para = {
   impl: { type: 'choice', default: 'newton', choices: ['newton', 'recurrent'], help: 'newton: parallel in time by Newton iterations; recurrent: the step through the tape (the spec)' },
   iterations: { type: 'int', default: 3, min: 1, help: 'Newton iterations per forward' },
+  init: { type: 'choice', default: 'uniform', choices: ['uniform', 'paper'], help: "initial weights: uniform (A, P ~ U(±0.5), B, b ~ U(±1/sqrt(H))); paper: ParaRNN's (A, P ~ N(0, 4/(5H)), B Xavier-uniform, first-gate bias -linspace(0, 1, H))" },
 } as const satisfies OptionSpecs;
 const ssmImpl = <const C extends readonly string[]>(fallback: C[number], choices: C) => ({
   type: 'choice', default: fallback, choices,
@@ -102,9 +104,18 @@ const delta = {
   chunk,
 } as const satisfies OptionSpecs;
 
+// P33's static n-gram layers, built by SequenceModel (they read the token ids) after the first
+// layer; the stack itself never sees the option.
+const ngram = {
+  ngram: {
+    type: 'int', default: 0, min: 0, max: MAX_NGRAM_ORDER,
+    help: `static n-gram layers (P33) after the first layer, of orders 2..N (N = 2: one induction-head layer); 0 = off; token inputs and per-step heads only`,
+  },
+} as const satisfies OptionSpecs;
+
 const SPECS: ModelSpec[] = [
-  model({ name: 'lstm', description: 'LSTM (PyTorch gates i,f,g,o), fused whole-sequence kernels', bidirectional: true, options: classic,
-    create: (s, o) => new LSTM({ ...rnn(s), ...o }) }),
+  model({ name: 'lstm', description: 'LSTM (PyTorch gates i,f,g,o), fused whole-sequence kernels', bidirectional: true, options: { ...classic, ...ngram },
+    create: (s, { ngram: _, ...o }) => new LSTM({ ...rnn(s), ...o }) }),
   model({ name: 'gru', description: 'GRU in PyTorch convention (b_hn inside the reset gate), fused kernels', bidirectional: true, options: classic,
     create: (s, o) => new GRU({ ...rnn(s), ...o }) }),
   model({ name: 'rnn', description: 'Elman RNN with tanh, fused kernels', bidirectional: true, options: classic,
@@ -113,7 +124,10 @@ const SPECS: ModelSpec[] = [
     create: (s, o) => new RNN({ ...rnn(s), ...o, nonlinearity: 'relu' }) }),
   model({ name: 'slstm', description: 'sLSTM (xLSTM): exponential input gate with stabiliser and normaliser states', bidirectional: true, options: classic,
     create: (s, o) => new SLSTM({ ...rnn(s), ...o }) }),
-  model({ name: 'leaky', description: 'leaky tau-RNN with a trainable time constant per neuron', bidirectional: true, options: classic,
+  model({ name: 'leaky', description: 'leaky tau-RNN with a trainable time constant per neuron', bidirectional: true, options: {
+    ...classic,
+    tauInit: { type: 'choice', default: 'spread', choices: ['spread', 'paper'], help: 'initial tau: spread = U(1.5, 10); paper = 1 + U(0, 1), near a plain RNN (Khajehabdollahi et al. 2024)' },
+  },
     create: (s, o) => new LeakyRNN({ ...rnn(s), ...o }) }),
   model({ name: 'paragru', description: 'ParaGRU (ParaRNN): diagonal-recurrence GRU trained parallel in time by 3 Newton iterations', options: para,
     create: (s, o) => new ParaGRU({ ...stack(s), ...o }) }),
@@ -159,6 +173,9 @@ const SPECS: ModelSpec[] = [
       nGroups: { type: 'int', default: 1, min: 1, help: 'ngroups: B and C shared by nheads / ngroups heads' },
       impl: { type: 'choice', default: 'fused', choices: ['fused', 'chunk', 'recurrent'], help: 'fused: one kernel each way; chunk: chunked SSD; recurrent: the token loop (the spec)' },
       chunk,
+      decayScale: { type: 'number', default: 1, min: 0, help: 'inference mitigation (Stuffed Mamba): log-decay dt*A times this, a_t -> a_t^s; > 1 forgets faster (1 = off)' },
+      stateNormMax: { type: 'number', default: 0, min: 0, help: "inference mitigation: cap each head's state norm after every token (0 = off)" },
+      stateWindow: { type: 'int', default: 0, min: 0, help: 'inference mitigation: read only the state the last r tokens wrote, h_t - (prod a) h_{t-r} (0 = off)' },
     },
     create: (s, o) => new Mamba2({ ...stack(s), ...o }),
   }),
@@ -169,8 +186,9 @@ const SPECS: ModelSpec[] = [
       shortConv: { type: 'boolean', default: false, help: "short causal convolutions on q, k, v (fla's use_short_conv)" },
       impl: { type: 'choice', default: 'fused', choices: ['fused', 'chunk', 'recurrent'], help: 'fused: one kernel each way; chunk: chunkwise; recurrent: the token loop (the spec)' },
       chunk,
+      ...ngram,
     },
-    create: (s, o) => new GLA({ ...stack(s), ...o }),
+    create: (s, { ngram: _, ...o }) => new GLA({ ...stack(s), ...o }),
   }),
   model({
     name: 'mlstm', description: 'mLSTM (xLSTM Large names): matrix memory with stabilised exponential gates, trained chunkwise',
@@ -197,8 +215,8 @@ const SPECS: ModelSpec[] = [
   }),
   model({
     name: 'attention', description: 'causal softmax attention (fla names, RoPE, KV-cache streaming); for hybrids such as deltanet+attention',
-    options: { heads: attnHeads, ropeBase: { type: 'number', default: 10000, min: 1, help: 'RoPE base theta' } },
-    create: (s, o) => new Attention({ ...stack(s), ...o }),
+    options: { heads: attnHeads, ropeBase: { type: 'number', default: 10000, min: 1, help: 'RoPE base theta' }, ...ngram },
+    create: (s, { ngram: _, ...o }) => new Attention({ ...stack(s), ...o }),
   }),
   model({
     name: 'aaren', description: 'Aaren: attention as an RNN (learned query per head, parallel prefix scan, O(1) streaming)',

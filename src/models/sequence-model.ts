@@ -2,6 +2,8 @@ import { ArgumentError } from '../errors.js';
 import type { OptionValue } from '../options.js';
 import { Module } from '../nn/module.js';
 import { Embedding, LayerNorm, Linear, RMSNorm } from '../nn/layers.js';
+import { ModuleList } from '../nn/module-list.js';
+import { NgramLayer } from '../nn/ngram.js';
 import { concat, narrow, squeeze } from '../ops/movement.js';
 import { Rng } from '../tensor/rng.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -138,8 +140,19 @@ function checkConfig(c: ModelConfig): void {
   if (c.bidirectional && c.perStep) throw new ArgumentError(op, 'bidirectional needs a per-sequence head: a per-step head would read future inputs');
 }
 
+/** The n-gram layers' requirements (model option `ngram`, P33). */
+function checkNgram(c: ModelConfig, order: number): void {
+  const op = `model ${c.name}`;
+  if (order < 2) throw new ArgumentError(op, `ngram must be 0 (off) or an order of 2 or more, got ${order}`);
+  if (c.name.includes('+')) throw new ArgumentError(op, 'ngram is not supported in hybrids');
+  if (c.vocabSize === undefined) throw new ArgumentError(op, 'ngram matches token ids: it needs token inputs');
+  if (!c.perStep) throw new ArgumentError(op, 'ngram needs a per-step head (tag or per-step regression)');
+}
+
 /**
- * Embedding (or the raw features) → a stack of recurrent layers → norm → linear head.
+ * Embedding (or the raw features) → a stack of recurrent layers → norm → linear head. With the
+ * model option `ngram` (P33), the stack's first layer is followed by static n-gram layers, then
+ * its other layers.
  * `forward(x, lengths)` returns logits or predictions: [B, outputs] per sequence (read from the
  * final state, which freezes at each sequence's length) or [B, T, outputs] per step.
  */
@@ -148,8 +161,12 @@ export class SequenceModel extends Module {
   readonly config: ModelConfig;
   /** Token embedding; null for feature-vector inputs. */
   readonly embed: Embedding | null;
-  /** The recurrent stack the registry built for `config.name`. */
+  /** The recurrent stack the registry built for `config.name` (only its first layer when `ngram` is on). */
   readonly rnn: SequenceLayer;
+  /** P33's static n-gram layers of orders 2..N after the first layer (model option `ngram`); null when off. */
+  readonly ngram: ModuleList<NgramLayer> | null;
+  /** With `ngram` on: the stack's layers after the first (null with one layer, or when off). */
+  readonly rnnRest: SequenceLayer | null;
   /** Normalisation before the head; null with norm 'none'. */
   readonly norm: LayerNorm | RMSNorm | null;
   /** The linear head (D·hiddenSize → outputs). */
@@ -163,10 +180,21 @@ export class SequenceModel extends Module {
     this.embed = c.vocabSize !== undefined ? this.registerModule('embed', new Embedding(c.vocabSize, c.embedDim!, { rng })) : null;
     const options = checkModelOptions(c.name, c.options ?? {});
     this.config = { ...config, options };
-    this.rnn = this.registerModule('rnn', getModel(c.name).create({
+    const spec = getModel(c.name);
+    const order = typeof options.ngram === 'number' ? options.ngram : 0;
+    if (order > 0) checkNgram(c, order);
+    const sizes = {
       inputSize: c.vocabSize !== undefined ? c.embedDim! : c.inputDim!, hiddenSize: c.hiddenSize, numLayers: c.numLayers,
       dropout: c.dropout, bidirectional: c.bidirectional, rng,
-    }, options));
+    };
+    // Without n-gram layers the stack is built exactly as before (same modules, same draws: old checkpoints load).
+    this.rnn = this.registerModule('rnn', spec.create(order > 0 ? { ...sizes, numLayers: 1 } : sizes, options));
+    this.ngram = order > 0
+      ? this.registerModule('ngram', new ModuleList(Array.from({ length: order - 1 }, (_, k) => new NgramLayer(c.hiddenSize, k + 2, { rng }))))
+      : null;
+    this.rnnRest = order > 0 && c.numLayers > 1
+      ? this.registerModule('rnnRest', spec.create({ ...sizes, inputSize: c.hiddenSize, numLayers: c.numLayers - 1 }, options))
+      : null;
     const width = c.hiddenSize * (c.bidirectional ? 2 : 1);
     this.norm = c.norm === 'layer' ? this.registerModule('norm', new LayerNorm(width)) : c.norm === 'rms' ? this.registerModule('norm', new RMSNorm(width)) : null;
     this.head = this.registerModule('head', new Linear(width, c.outputs, { rng }));
@@ -176,6 +204,14 @@ export class SequenceModel extends Module {
   forward(x: Tensor, lengths?: readonly number[]): Tensor {
     const c = this.config;
     const inp = this.embed ? this.embed.forward(x) : x;
+    if (this.ngram) {
+      // Per-step heads only (checked at construction): the n-gram layers sit between the first layer and the rest.
+      const ids = x.data();
+      let h = this.rnn.forward(inp, null, lengths ? { lengths } : {}).output;
+      for (const layer of this.ngram.list) h = layer.forward(ids, h);
+      if (this.rnnRest) h = this.rnnRest.forward(h, null, lengths ? { lengths } : {}).output;
+      return this.head.forward(this.norm ? this.norm.forward(h) : h);
+    }
     const { output, state } = this.rnn.forward(inp, null, lengths ? { lengths } : {});
     let feat: Tensor;
     if (c.perStep) {
@@ -196,6 +232,7 @@ export class SequenceModel extends Module {
    */
   step(x: Tensor, state?: LayerState | null): SequenceOutput {
     if (!this.config.perStep) throw new ArgumentError('SequenceModel.step', 'streaming needs a per-step head (tag or per-step regression)');
+    if (this.ngram) throw new ArgumentError('SequenceModel.step', 'streaming is not supported with n-gram layers (they read the whole prefix); use forward');
     const inp = this.embed ? this.embed.forward(x) : x;
     const r = this.rnn.step(inp, state ?? null);
     let feat = r.output;

@@ -8,7 +8,7 @@ export type { HState, LSTMState, SLSTMState, RecurrentOptions, ForwardOptions, R
 export { Aaren, prefixAttention, prefixAttentionQuadratic } from './aaren/index.js';
 export type { AarenBlock, AarenOptions, AarenState, PrefixState, PrefixImpl } from './aaren/index.js';
 export { ParaGRU, ParaLSTM } from './pararnn/index.js';
-export type { ParaGRUOptions, ParaLSTMOptions, ParaLayer, NewtonOptions } from './pararnn/index.js';
+export type { ParaGRUOptions, ParaLSTMOptions, ParaLayer, ParaInit, NewtonOptions } from './pararnn/index.js';
 export { SSM, causalConv } from './ssm/index.js';
 export type {
   SSMOptions, SSMState, SSMImpl, SSMBlock, S4DKernel, LRUKernel, LSSLKernel, Complex, Discretization, Discretized, S4DDiscretized,
@@ -34,3 +34,5 @@ export { ShortConv } from './short-conv.js';
 export type { ShortConvOptions, ShortConvOutput } from './short-conv.js';
 export { Attention, CausalAttention } from './attention/index.js';
 export type { AttentionBlock, AttentionOptions, AttentionState, CausalAttentionOptions, KVCache } from './attention/index.js';
+export { NgramLayer, ngramWeights, MAX_NGRAM_ORDER } from './ngram.js';
+export type { NgramLayerOptions } from './ngram.js';

@@ -1,7 +1,7 @@
 import { ArgumentError } from '../errors.js';
 import type { Rng } from '../tensor/rng.js';
 import { IGNORE } from './types.js';
-import type { Task } from './types.js';
+import type { Example, Task } from './types.js';
 import { checkLength, intBetween, sampleDistinct } from './util.js';
 
 /** Number of letters; letter ids are 0-17 (`a`-`r`). */
@@ -123,18 +123,82 @@ export function dfaLanguages(): Task {
     kind: 'tag', perStep: true, vocabSize: DFA_TOKENS.length, numClasses: DFA_TOKENS.length, tokens: DFA_TOKENS,
     trainLengths: [64, 256], testLengths: [257, 999],
     example(rng, length) {
-      checkLength('dfa-icl', length, 2);
-      const dfa = sampleDfa(rng);
-      const count = intBetween(rng, 10, 20);
-      const input: number[] = [];
-      for (let k = 0; k < count && input.length < length; k++) {
-        if (k > 0) input.push(DFA_SEP);
-        input.push(...sampleDfaString(rng, dfa, intBetween(rng, 1, 49)));
-      }
-      input.length = Math.min(input.length, length);
-      return { input, target: input.map((_, t) => (t + 1 < input.length ? input[t + 1]! : IGNORE)) };
+      const { input, target } = dfaExample(rng, length);
+      return { input, target };
     },
   };
+}
+
+/** A `dfa-icl` example together with the DFA its strings come from (what the validity metric needs). */
+export interface DfaExample extends Example {
+  /** Token ids: letters and separators. */
+  input: number[];
+  /** Next token at every step; IGNORE at the last. */
+  target: number[];
+  /** The sequence's DFA. */
+  dfa: Dfa;
+}
+
+/**
+ * Draws one `dfa-icl` example of at most `length` tokens and keeps its DFA. The task's `example`
+ * is this without the DFA (same draws, so the same rng gives the same sequence either way).
+ */
+export function dfaExample(rng: Rng, length: number): DfaExample {
+  checkLength('dfa-icl', length, 2);
+  const dfa = sampleDfa(rng);
+  const count = intBetween(rng, 10, 20);
+  const input: number[] = [];
+  for (let k = 0; k < count && input.length < length; k++) {
+    if (k > 0) input.push(DFA_SEP);
+    input.push(...sampleDfaString(rng, dfa, intBetween(rng, 1, 49)));
+  }
+  input.length = Math.min(input.length, length);
+  return { input, target: input.map((_, t) => (t + 1 < input.length ? input[t + 1]! : IGNORE)), dfa };
+}
+
+/** Greedy predictions judged by the sequence's DFA: how many were scored, how many were valid. */
+export interface DfaValidity {
+  /** Positions scored. */
+  total: number;
+  /** Scored positions whose prediction extends the current string along an edge of the DFA. */
+  valid: number;
+  /** The same two counts per string of the sequence (index k: the (k+1)-th string), to see
+   *  validity grow with the strings already in context. */
+  byString: { total: number; valid: number }[];
+}
+
+/**
+ * P33's DFA accuracy for one sequence (its `_get_dfa_accuracy`): at every position t whose next
+ * input token is a letter (so not where a string ends, nor at the last step, whose next token is
+ * unknown), the model's prediction `predictions[t]` is valid when the current string — the letters
+ * since the last `|` up to and including t, possibly none — followed by the predicted token is
+ * still a path of `dfa`. A predicted `|` or `.` is never valid there (the string goes on). Unlike
+ * token accuracy, any letter the DFA allows counts, not only the one the sampler drew.
+ */
+export function dfaValidity(dfa: Dfa, input: readonly number[], predictions: readonly number[]): DfaValidity {
+  const op = 'dfaValidity';
+  if (predictions.length < input.length) throw new ArgumentError(op, `${predictions.length} predictions for ${input.length} input tokens`);
+  let total = 0;
+  let valid = 0;
+  const byString = [{ total: 0, valid: 0 }];
+  let state = 0; // the DFA state after the current string's letters
+  for (let t = 0; t < input.length; t++) {
+    const x = input[t]!;
+    if (x === DFA_SEP) state = 0, byString.push({ total: 0, valid: 0 });
+    else if (x >= 0 && x < DFA_LETTERS) {
+      state = state >= 0 ? (dfa.next[state]?.[x] ?? -1) : -1;
+      // A string off the DFA cannot come from its sampler: the metric is undefined there.
+      if (state < 0) throw new ArgumentError(op, `input letter ${x} at step ${t} leaves the DFA`);
+    } else throw new ArgumentError(op, `token ${x} at step ${t} is neither a letter (0-17) nor the separator (18)`);
+    const next = input[t + 1];
+    if (next === undefined || next === DFA_SEP) continue;
+    const p = predictions[t]!;
+    const ok = p >= 0 && p < DFA_LETTERS && dfa.next[state]![p]! >= 0;
+    const here = byString[byString.length - 1]!;
+    total++, here.total++;
+    if (ok) valid++, here.valid++;
+  }
+  return { total, valid, byString };
 }
 
 /** Splits a DFA-task token sequence at `|` into its letter strings (for checks and metrics). */

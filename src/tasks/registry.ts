@@ -7,8 +7,9 @@ import { adding } from './adding.js';
 import { nDms, nParity } from './nparity.js';
 import { additionTask, copyTask, reverseTask } from './copy.js';
 import { delayedRecall } from './recall.js';
+import { glyphs } from './glyph.js';
 import { mqar } from './mqar.js';
-import { setDisjointness } from './disjoint.js';
+import { DISJOINT_ORDERS, setDisjointness, type DisjointOrder } from './disjoint.js';
 import { passkey } from './passkey.js';
 import { groupWords } from './groups.js';
 import { cycleNav } from './cycle.js';
@@ -18,6 +19,8 @@ import { listOps } from './listops.js';
 import { dfaLanguages } from './dfa.js';
 import { lorenz } from './lorenz.js';
 import { hmm } from './hmm.js';
+import { sinusoids } from './sinusoids.js';
+import { shapeInNoise } from './shapes.js';
 import { textTask } from './text.js';
 
 /** Task options as given on a command line or in a config (`numPairs: 8`, `text: '...'`). */
@@ -62,12 +65,23 @@ const SPECS: TaskSpec[] = [
   entry('adding', {}, () => adding()),
   entry('delayed-recall', { delay: { type: 'int', default: 16, min: 1, help: 'steps between a value and its recall' } },
     (o) => delayedRecall(nums(o, 'delay'))),
+  entry('glyphs', {
+    size: { type: 'int', default: 12, min: 8, max: 64, help: 'side of the square glyph image in pixels' },
+    mode: { type: 'choice', default: 'pixel', choices: ['pixel', 'row'], help: 'pixel: one pixel per step (T = size²); row: one row per step (T = size)' },
+    noise: { type: 'number', default: 0.1, min: 0, help: 'standard deviation of the Gaussian pixel noise' },
+  }, (o) => glyphs({ ...nums(o, 'size', 'noise'), ...(o.mode !== undefined ? { mode: o.mode as 'pixel' | 'row' } : {}) })),
   entry('mqar', {
     vocabSize: vocab(256),
     numPairs: { type: 'int', default: 8, min: 1, help: 'key-value pairs in the context' },
     numPasses: { type: 'int', default: 1, min: 1, help: 'times the pairs are shown before the queries' },
   }, (o) => mqar(nums(o, 'vocabSize', 'numPairs', 'numPasses'))),
-  entry('set-disjointness', { vocabSize: vocab(2048) }, (o) => setDisjointness(nums(o, 'vocabSize'))),
+  entry('set-disjointness', {
+    vocabSize: vocab(2048),
+    order: { type: 'choice', default: 'mixed', choices: DISJOINT_ORDERS, help: 'which list comes first: the shorter, the longer, or either (mixed)' },
+    shortSize: { type: 'int', min: 1, help: 'size of the shorter list (unset: drawn per example from the length)' },
+    longSize: { type: 'int', min: 1, help: 'size of the longer list (unset: drawn per example from the length)' },
+    numPasses: { type: 'int', default: 1, min: 1, help: 'times the two lists are shown before the answer token (JRT prompting)' },
+  }, (o) => setDisjointness({ ...nums(o, 'vocabSize', 'shortSize', 'longSize', 'numPasses'), ...(o.order !== undefined ? { order: o.order as DisjointOrder } : {}) })),
   entry('passkey', { depth: { type: 'number', min: 0, max: 1, help: 'relative position of the key in the prompt (unset: one of 0, 0.1, ..., 1 per example)' } },
     (o) => passkey(nums(o, 'depth'))),
   entry('group-s3', {}, () => groupWords({ group: 'S3' })),
@@ -85,6 +99,17 @@ const SPECS: TaskSpec[] = [
   entry('dfa-icl', {}, () => dfaLanguages()),
   entry('lorenz', { noise: { type: 'number', default: 0.05, min: 0, help: 'observation noise (standard deviation, in normalised units)' } },
     (o) => lorenz(nums(o, 'noise'))),
+  entry('sinusoids', {
+    regimes: { type: 'int', default: 3, min: 1, help: 'hidden regimes, each its own sum of sinusoids' },
+    components: { type: 'int', default: 3, min: 1, help: 'sinusoids per regime (periods 10-100 steps, drawn per example)' },
+    stay: { type: 'number', default: 0.98, min: 0, max: 1, help: 'probability of staying in the current regime at each step' },
+    noise: { type: 'number', default: 0.05, min: 0, help: 'standard deviation of the AR(1) observation noise on the inputs' },
+  }, (o) => sinusoids(nums(o, 'regimes', 'components', 'stay', 'noise'))),
+  entry('shape-in-noise', {
+    classes: { type: 'int', default: 4, min: 2, max: 6, help: 'shapes to tell apart (bump, square, sine, ramp-up, ramp-down, dip: the first N)' },
+    width: { type: 'int', default: 16, min: 2, help: 'samples the shape spans' },
+    noise: { type: 'number', default: 0.5, min: 0, help: 'standard deviation of the Gaussian background' },
+  }, (o) => shapeInNoise(nums(o, 'classes', 'width', 'noise'))),
   entry('hmm-chain', { stay }, (o) => hmm({ topology: 'chain', ...nums(o, 'stay') })),
   entry('hmm-cyclic', { stay }, (o) => hmm({ topology: 'cyclic', ...nums(o, 'stay') })),
   entry('hmm-full', { stay }, (o) => hmm({ topology: 'full', ...nums(o, 'stay') })),

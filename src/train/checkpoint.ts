@@ -4,7 +4,7 @@ import type { ModelConfig } from '../models/sequence-model.js';
 import { loadSafetensors, readSafetensorsMetadata, saveSafetensors } from '../io/tensors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TrainConfig } from './config.js';
-import type { History } from './history.js';
+import type { GateState, History } from './history.js';
 
 const KEY = 'recurrent.checkpoint';
 
@@ -51,6 +51,8 @@ export interface CheckpointMeta {
   };
   /** Loss records and evaluations so far. */
   history: History;
+  /** The accuracy-gated curriculum's state (runs with `curriculumGate` only). */
+  gate?: GateState;
   /** The task's token names (so a language model can be sampled without its text file). */
   tokens?: string[];
 }

@@ -44,6 +44,41 @@ export interface TrainConfig {
   trainLengths?: [number, number];
   /** The task's test length range [lo, hi], in place of its own (absent: the task's). */
   testLengths?: [number, number];
+  /** Accuracy-gated curriculum (absent: off); while set, the linear `curriculum` is not used. */
+  curriculumGate?: CurriculumGate;
+}
+
+/**
+ * An accuracy-gated length curriculum: training runs at one length N at a time, from `from`;
+ * every `every` steps the model is evaluated at N (a fixed set of `evalSize / 2` examples) and,
+ * when its accuracy is above `threshold`, N grows by one. Passing at `to` ends the run (a
+ * finished curriculum). The current N is part of the checkpoint, so a resume continues at it.
+ */
+export interface CurriculumGate {
+  /** First training length (N). */
+  from: number;
+  /** Last training length; passing the gate here ends the run. */
+  to: number;
+  /** Accuracy (a fraction, 0 < threshold < 1) that must be exceeded to advance. */
+  threshold: number;
+  /** Steps between gate evaluations. */
+  every: number;
+}
+
+/** Validates a curriculum gate (`ArgumentError` naming the bad field). */
+export function checkCurriculumGate(g: unknown, op = 'train'): CurriculumGate {
+  if (g === null || typeof g !== 'object' || Array.isArray(g)) throw new ArgumentError(op, `curriculumGate must be an object { from, to, threshold, every }, got ${JSON.stringify(g)}`);
+  const o = g as Record<string, unknown>;
+  const extra = Object.keys(o).filter((k) => !['from', 'to', 'threshold', 'every'].includes(k));
+  if (extra.length) throw new ArgumentError(op, `curriculumGate has unknown field(s) ${extra.join(', ')}; valid: from, to, threshold, every`);
+  for (const k of ['from', 'to', 'every'] as const) {
+    const v = o[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ArgumentError(op, `curriculumGate.${k} must be an integer >= 1, got ${String(v)}`);
+  }
+  if ((o.from as number) > (o.to as number)) throw new ArgumentError(op, `curriculumGate.from (${String(o.from)}) must be <= to (${String(o.to)})`);
+  const t = o.threshold;
+  if (typeof t !== 'number' || !(t > 0 && t < 1)) throw new ArgumentError(op, `curriculumGate.threshold must be a fraction in (0, 1) (the accuracy must exceed it), got ${String(t)}`);
+  return { from: o.from as number, to: o.to as number, threshold: t, every: o.every as number };
 }
 
 /** Defaults: a minute-scale run on 2 cores. */
@@ -81,6 +116,7 @@ export function trainConfig(partial: Partial<TrainConfig> & { task: string }): T
       throw new ArgumentError(op, `${k} must be [lo, hi] with integers 1 <= lo <= hi, got ${JSON.stringify(r)}`);
     }
   }
+  if (c.curriculumGate !== undefined) c.curriculumGate = checkCurriculumGate(c.curriculumGate, op);
   if (c.schedule !== 'cosine' && c.schedule !== 'constant') throw new ArgumentError(op, `schedule must be cosine or constant, got '${String(c.schedule)}'`);
   return c;
 }

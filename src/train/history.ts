@@ -27,3 +27,23 @@ export interface History {
   /** Evaluations, oldest first. */
   evals: EvalRecord[];
 }
+
+/** One pass of the curriculum gate: the length N whose accuracy exceeded the threshold, and when. */
+export interface GatePass {
+  /** The length that passed. */
+  length: number;
+  /** Steps done when it passed. */
+  step: number;
+  /** Its accuracy at the gate evaluation. */
+  accuracy: number;
+}
+
+/** Where an accuracy-gated curriculum (`TrainConfig.curriculumGate`) stands. */
+export interface GateState {
+  /** The length trained on now (the last one passed when `done`). */
+  length: number;
+  /** Every pass so far, in order (lengths from, from + 1, ...). */
+  passed: GatePass[];
+  /** True once the last length (`to`) passed: the run ended there. */
+  done: boolean;
+}

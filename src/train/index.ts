@@ -1,8 +1,8 @@
 export { Trainer } from './trainer.js';
 export type { TrainResult, TrainEvent, TrainHooks, CurvePoint } from './trainer.js';
-export type { StepRecord, EvalRecord, History } from './history.js';
-export { trainConfig, TRAIN_DEFAULTS } from './config.js';
-export type { TrainConfig } from './config.js';
+export type { StepRecord, EvalRecord, History, GatePass, GateState } from './history.js';
+export { trainConfig, checkCurriculumGate, TRAIN_DEFAULTS } from './config.js';
+export type { TrainConfig, CurriculumGate } from './config.js';
 export { collate, sampleExamples, disposeBatch } from './batch.js';
 export type { Batch } from './batch.js';
 export { MetricAccumulator, batchLoss } from './metrics.js';

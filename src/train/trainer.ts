@@ -16,7 +16,8 @@ import { MetricAccumulator, batchLoss } from './metrics.js';
 import type { Metrics } from './metrics.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import type { CheckpointMeta } from './checkpoint.js';
-import type { EvalRecord, History, StepRecord } from './history.js';
+import type { EvalRecord, GateState, History, StepRecord } from './history.js';
+import { ArgumentError } from '../errors.js';
 
 /** Metrics at one sequence length (the length-extrapolation curve). */
 export type CurvePoint = Metrics & {
@@ -36,8 +37,10 @@ export interface TrainResult {
   steps: number;
   /** Number of trainable scalars. */
   parameters: number;
-  /** True when `patience` ended the run before `steps`. */
+  /** True when `patience`, or a finished curriculum gate, ended the run before `steps`. */
   stoppedEarly: boolean;
+  /** The curriculum gate's final state (only with `curriculumGate`). */
+  gate?: GateState;
   /** Final metrics on the training length range. */
   train: Metrics;
   /** Final metrics on the test length range. */
@@ -73,6 +76,18 @@ export type TrainEvent =
     train: Metrics;
     /** Metrics on the test length range. */
     test: Metrics;
+  }
+  | {
+    /** The curriculum gate evaluated the current length. */
+    event: 'gate';
+    /** Steps done. */
+    step: number;
+    /** The length evaluated. */
+    length: number;
+    /** Its accuracy. */
+    accuracy: number;
+    /** Whether the accuracy exceeded the threshold (then the next length follows, or the run ends at `to`). */
+    passed: boolean;
   }
   | {
     /** A checkpoint was handed to `onCheckpoint`. */
@@ -112,8 +127,10 @@ export class Trainer {
   step = 0;
   /** Loss records and evaluations so far (including those before a resume). */
   readonly history: History = { steps: [], evals: [] };
-  /** Set when `patience` evaluations passed without a better train-length loss. */
+  /** Set when `patience` evaluations passed without a better train-length loss, or the curriculum gate finished. */
   stoppedEarly = false;
+  /** The accuracy-gated curriculum's state (null without `curriculumGate`). */
+  readonly gate: GateState | null;
   private readonly modelRng: Rng;
   private readonly dataRng: Rng;
   private readonly evalState: number[];
@@ -143,6 +160,11 @@ export class Trainer {
     this.dataRng = root.split();
     this.evalState = root.split().getState();
     this.modelConfig = modelConfigFor(task, config.model);
+    const g = config.curriculumGate;
+    if (g && this.modelConfig.head === 'regress') {
+      throw new ArgumentError('train', `curriculumGate needs a task with an accuracy (classify or tag); ${task.name} is a regression task`);
+    }
+    this.gate = g ? { length: g.from, passed: [], done: false } : null;
     this.model = new SequenceModel(this.modelConfig, { rng: this.modelRng });
     const c = config;
     const main = c.schedule === 'cosine' ? cosineLr(c.lr, Math.max(1, c.steps - c.warmup), { minLr: c.lr * 0.1 }) : constantLr(c.lr);
@@ -184,8 +206,9 @@ export class Trainer {
     return loss;
   }
 
-  /** Training lengths at the current step (the curriculum widens the range over time). */
+  /** Training lengths at the current step (the curriculum widens the range over time; a gate trains at its one length). */
   trainRange(): readonly [number, number] {
+    if (this.gate) return [this.gate.length, this.gate.length];
     const [lo, hi] = this.task.trainLengths;
     const span = this.config.curriculum * this.config.steps;
     if (span <= 0) return [lo, hi];
@@ -241,6 +264,7 @@ export class Trainer {
       this.trainStep();
       if (this.step % c.logEvery === 0 || this.step === c.steps) this.flushLog(hooks);
       if (c.evalEvery > 0 && this.step % c.evalEvery === 0 && this.step < c.steps) this.evalNow(hooks);
+      if (this.gate && this.step % c.curriculumGate!.every === 0) this.gateNow(hooks);
       if (c.checkpointEvery > 0 && this.step % c.checkpointEvery === 0 && this.step < c.steps) {
         hooks.onCheckpoint?.(this.checkpoint(), this.step);
         hooks.onEvent?.({ event: 'checkpoint', step: this.step });
@@ -252,6 +276,7 @@ export class Trainer {
     const result: TrainResult = {
       task: this.task.name, model: this.modelConfig.name, seed: c.seed, steps: this.step, parameters: this.parameters,
       stoppedEarly: this.stoppedEarly, train: final.train, test: final.test,
+      ...(this.gate ? { gate: cloneGate(this.gate) } : {}),
       curve: this.curveLengths().map((length) => ({ length, ...this.evaluate(length) })),
     };
     hooks.onCheckpoint?.(this.checkpoint(), this.step);
@@ -278,6 +303,19 @@ export class Trainer {
     hooks.onEvent?.({ event: 'step', steps: this.config.steps, ...rec, tokensPerSec: this.tokensPerSec, elapsedSec: this.trainSeconds });
   }
 
+  /** Evaluates the gate's length; above the threshold it advances, or at the last length ends the run. */
+  private gateNow(hooks: TrainHooks): void {
+    const g = this.gate!;
+    const cfg = this.config.curriculumGate!;
+    const accuracy = this.evaluate(g.length).accuracy ?? NaN;
+    const passed = accuracy > cfg.threshold;
+    hooks.onEvent?.({ event: 'gate', step: this.step, length: g.length, accuracy, passed });
+    if (!passed) return;
+    g.passed.push({ length: g.length, step: this.step, accuracy });
+    if (g.length < cfg.to) g.length++;
+    else { g.done = true; this.stoppedEarly = true; }
+  }
+
   private evalNow(hooks: TrainHooks): EvalRecord {
     const rec: EvalRecord = { step: this.step, train: this.evaluate('train'), test: this.evaluate('test') };
     this.history.evals.push(rec);
@@ -301,6 +339,7 @@ export class Trainer {
       rng: { model: this.modelRng.getState(), data: this.dataRng.getState() },
       counters: { lossSum: this.lossSum, lossCount: this.lossCount, best: this.best, badEvals: this.badEvals, stoppedEarly: this.stoppedEarly, tokens: this.tokens },
       history: this.history,
+      ...(this.gate ? { gate: cloneGate(this.gate) } : {}),
       ...(this.task.tokens ? { tokens: [...this.task.tokens] } : {}),
     };
     try {
@@ -347,9 +386,21 @@ export class Trainer {
     this.tokens = k.tokens;
     this.history.steps.push(...meta.history.steps);
     this.history.evals.push(...meta.history.evals);
+    if (this.gate) {
+      if (!meta.gate) throw new FormatError(op, 'the config has a curriculumGate but the checkpoint holds no gate state');
+      const cfg = this.config.curriculumGate!;
+      if (!Number.isInteger(meta.gate.length) || meta.gate.length < cfg.from || meta.gate.length > cfg.to) {
+        throw new FormatError(op, `gate length ${String(meta.gate.length)} is outside the curriculum ${cfg.from}..${cfg.to}`);
+      }
+      Object.assign(this.gate, cloneGate(meta.gate));
+    }
   }
 }
 
+
+function cloneGate(g: GateState): GateState {
+  return { length: g.length, passed: g.passed.map((p) => ({ ...p })), done: g.done };
+}
 
 /** JSON with object keys sorted, so configs compare by content whatever order they were built in. */
 function canonicalJson(v: unknown): string {

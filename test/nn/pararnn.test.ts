@@ -144,3 +144,64 @@ test("solver 'parallel' (the associative-scan reduction) gives the fused solver'
   }
   assert.throws(() => new ParaGRU({ inputSize: 3, hiddenSize: 4, solver: 'cg' as 'fused' }), ArgumentError);
 });
+
+describe("init 'paper' (ParaRNN's cell defaults) and 'uniform' (the original draw)", () => {
+  const stats = (v: ArrayLike<number>): { mean: number; std: number; maxAbs: number } => {
+    const a = Array.from(v);
+    const mean = a.reduce((s, x) => s + x, 0) / a.length;
+    const std = Math.sqrt(a.reduce((s, x) => s + (x - mean) ** 2, 0) / a.length);
+    return { mean, std, maxAbs: a.reduce((m, x) => Math.max(m, Math.abs(x)), 0) };
+  };
+
+  test('biases by hand (H = 4): first gate −linspace(0, 1, H), the other gates 0; H = 1 gives 0', () => {
+    for (const Cls of [ParaGRU, ParaLSTM]) {
+      const m = new Cls({ inputSize: 3, hiddenSize: 4, init: 'paper', rng: new Rng(1), dtype: 'float64' });
+      // `+ 0` folds −0 (from −linspace's first entry) into 0.
+      assert.deepEqual(Array.from(m.parameterRecord()['layers.0.b']!.data(), (x) => x + 0), [0, -1 / 3, -2 / 3, -1, 0, 0, 0, 0, 0, 0, 0, 0], Cls.name);
+      const one = new Cls({ inputSize: 2, hiddenSize: 1, init: 'paper', rng: new Rng(1) });
+      assert.deepEqual(Array.from(one.parameterRecord()['layers.0.b']!.data()), [0, 0, 0], `${Cls.name} H=1`);
+    }
+  });
+
+  test('A and peepholes ~ N(0, (2/√(5H))²), B ~ U(±√(6/(I+H))) (statistics at H = 512)', () => {
+    const I = 96, H = 512;
+    const m = new ParaLSTM({ inputSize: I, hiddenSize: H, numLayers: 2, init: 'paper', rng: new Rng(7) });
+    const p = m.parameterRecord();
+    const std = 2 / Math.sqrt(5 * H);
+    for (const k of ['layers.0.A', 'layers.0.P', 'layers.1.A']) {
+      const v = p[k]!.data();
+      const s = stats(v);
+      // Four standard errors of the sample mean and std, so the check fails on a wrong scale, not on sampling noise.
+      const se = 4 / Math.sqrt(v.length);
+      assert.ok(Math.abs(s.mean) < se * std && Math.abs(s.std / std - 1) < se / Math.SQRT2, `${k}: mean ${s.mean} std ${s.std} want ${std}`);
+    }
+    for (const [k, fanIn] of [['layers.0.B', I], ['layers.1.B', H]] as const) {
+      const w = Math.sqrt(6 / (fanIn + H));
+      const s = stats(p[k]!.data());
+      assert.ok(s.maxAbs <= w && s.maxAbs > 0.99 * w && Math.abs(s.std / (w / Math.sqrt(3)) - 1) < 0.02, `${k}: ${JSON.stringify(s)} bound ${w}`);
+    }
+    const g = new ParaGRU({ inputSize: I, hiddenSize: H, init: 'paper', rng: new Rng(7) }).parameterRecord();
+    assert.ok(Math.abs(stats(g['layers.0.A']!.data()).std / std - 1) < 0.05);
+    assert.equal(g['layers.0.P'], undefined);
+  });
+
+  test("'uniform' is the default and draws what the layer always drew; a bad init is an ArgumentError", () => {
+    const a = new ParaGRU({ inputSize: 3, hiddenSize: 4, rng: new Rng(5) }).parameterRecord();
+    const b = new ParaGRU({ inputSize: 3, hiddenSize: 4, init: 'uniform', rng: new Rng(5) }).parameterRecord();
+    for (const k of Object.keys(a)) assert.deepEqual(Array.from(a[k]!.data()), Array.from(b[k]!.data()), k);
+    assert.ok(stats(a['layers.0.A']!.data()).maxAbs <= 0.5 && stats(a['layers.0.b']!.data()).maxAbs <= 0.5);
+    assert.throws(() => new ParaGRU({ inputSize: 3, hiddenSize: 4, init: 'xlstm' as 'paper' }), (e: unknown) => e instanceof ArgumentError && /init must be paper or uniform/.test(e.message));
+    assert.throws(() => new ParaLSTM({ inputSize: 3, hiddenSize: 4, init: '' as 'paper' }), ArgumentError);
+  });
+
+  test('with the paper init 3 Newton iterations still reach the sequential trajectory at T = 1024', () => {
+    for (const Cls of [ParaGRU, ParaLSTM]) {
+      const mk = (impl: 'newton' | 'recurrent'): ParaGRU | ParaLSTM => new Cls({ inputSize: 4, hiddenSize: 8, impl, init: 'paper', rng: new Rng(3) });
+      const x = randn([1, 1024, 4], { rng: new Rng(5) });
+      const nw = mk('newton');
+      const err = relRms(nw.forward(x).output.data(), mk('recurrent').forward(x).output.data());
+      assert.ok(err < 1.2e-7 * 1024, `${Cls.name}: relative RMS error ${err}`);
+      assert.ok(nw.residuals[0]![3]! < nw.residuals[0]![0]! * 1e-3, `${Cls.name} residuals ${nw.residuals[0]}`);
+    }
+  });
+});

@@ -92,6 +92,28 @@ describe('SSM lssl (dense HiPPO-LegT)', () => {
     }
   }
 
+  test('the Krylov-squaring kernel equals C Āᵏ B̄ by repeated products (T = 1, 2, 3, 7, 33)', () => {
+    const k = new LSSLKernel(3, 6, 'bilinear', false, new Rng(2), 'float64');
+    const { a, bb } = k.discretize();
+    const A = a.data(), Bv = bb.data(), C = k.C.data();
+    const [H, N] = [3, 6];
+    for (const T of [1, 2, 3, 7, 33]) {
+      const want: number[] = [];
+      for (let h = 0; h < H; h++) {
+        let v = Array.from({ length: N }, (_, i) => Bv[h * N + i]!);
+        const row: number[] = [];
+        for (let t = 0; t < T; t++) {
+          row.push(v.reduce((s, x, i) => s + C[h * N + i]! * x, 0));
+          v = v.map((_, i) => v.reduce((s, x, j) => s + A[h * N * N + i * N + j]! * x, 0));
+        }
+        want.push(...row);
+      }
+      const K = k.kernel(T);
+      assert.deepEqual(K.shape, [H, T]);
+      assertClose(K, want, 1e-12, 1e-12, `T=${T}`);
+    }
+  });
+
   test('ZOH equals the matrix exponential; bilinear agrees with it to O(Δ²)', () => {
     const mk = (discretization: 'bilinear' | 'zoh'): SSM => new SSM({ kind: 'lssl', inputSize: 2, hiddenSize: 2, stateSize: 4, discretization, rng: new Rng(1), dtype: 'float64' });
     const z = (mk('zoh').layers.list[0]!.kernel as LSSLKernel).discretize().a;

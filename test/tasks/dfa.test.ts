@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ArgumentError } from '../../src/errors.js';
 import { Rng } from '../../src/tensor/rng.js';
 import { IGNORE } from '../../src/tasks/types.js';
-import { DFA_SEP, DFA_TOKENS, dfaAccepts, dfaLanguages, sampleDfa, sampleDfaString, splitDfaStrings } from '../../src/tasks/dfa.js';
+import { DFA_SEP, DFA_TOKENS, dfaAccepts, dfaExample, dfaLanguages, dfaValidity, sampleDfa, sampleDfaString, splitDfaStrings } from '../../src/tasks/dfa.js';
 import type { Dfa } from '../../src/tasks/dfa.js';
 
 test('dfaAccepts on a hand-built DFA', () => {
@@ -76,4 +76,44 @@ test('determinism and bad input', () => {
   assert.notDeepEqual(t.example(new Rng(8), 128), t.example(new Rng(9), 128));
   assert.throws(() => t.example(new Rng(8), 1), ArgumentError);
   assert.throws(() => splitDfaStrings([0, 19]), ArgumentError);
+});
+
+test('dfaExample is the task example plus its DFA', () => {
+  const t = dfaLanguages();
+  for (let seed = 0; seed < 10; seed++) {
+    const e = dfaExample(new Rng(seed), 200);
+    assert.deepEqual({ input: e.input, target: e.target }, t.example(new Rng(seed), 200));
+    assert.deepEqual(e.dfa, sampleDfa(new Rng(seed)));
+  }
+});
+
+test('dfaValidity by hand (P33 _get_dfa_accuracy)', () => {
+  // 0 -a-> 1, 0 -b-> 2, 1 -c-> 0, 2 -a-> 0; the sequence "a c | b a a".
+  const next = Array.from({ length: 3 }, () => new Array<number>(18).fill(-1));
+  next[0]![0] = 1, next[0]![1] = 2, next[1]![2] = 0, next[2]![0] = 0;
+  const dfa: Dfa = { numStates: 3, alphabet: [0, 1, 2], next };
+  const input = [0, 2, DFA_SEP, 1, 0, 0];
+  // t=0 (state 1): c is valid. t=1: next is '|', not scored. t=2 ('|', start): a is valid although
+  // the string goes on with b. t=3 (state 2): c is not. t=4 (state 0): '|' is not (the string goes
+  // on). t=5: last step, not scored.
+  const v = dfaValidity(dfa, input, [2, 5, 0, 2, DFA_SEP, 7]);
+  assert.deepEqual(v, { total: 4, valid: 2, byString: [{ total: 1, valid: 1 }, { total: 3, valid: 1 }] });
+  // The true next letters are always valid.
+  assert.equal(dfaValidity(dfa, input, [2, DFA_SEP, 1, 0, 0, 0]).valid, 4);
+  // Any letter the DFA allows counts, not only the drawn one: b at t=4 (the string went on with a).
+  assert.equal(dfaValidity(dfa, input, [2, 0, 1, 0, 1, 0]).valid, 4);
+  assert.throws(() => dfaValidity(dfa, input, [2, 2]), ArgumentError); // too few predictions
+  assert.throws(() => dfaValidity(dfa, [0, 0], [0, 0]), ArgumentError); // "a a" leaves the DFA
+  assert.throws(() => dfaValidity(dfa, [0, 19], [0, 0]), ArgumentError); // pad in the input
+});
+
+test('dfaValidity: the next tokens of sampled sequences are always valid', () => {
+  const rng = new Rng(4);
+  for (let i = 0; i < 20; i++) {
+    const e = dfaExample(rng, 300);
+    const v = dfaValidity(e.dfa, e.input, e.target.map((y) => Math.max(0, y)));
+    assert.ok(v.total > 0);
+    assert.equal(v.valid, v.total);
+    assert.equal(v.byString.length, splitDfaStrings(e.input).length);
+  }
 });

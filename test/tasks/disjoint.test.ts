@@ -67,5 +67,99 @@ test('bad vocabulary or length is an ArgumentError', () => {
   assert.throws(() => setDisjointness({ vocabSize: 5 }), /vocabSize must be an integer >= 6/);
   const task = setDisjointness({ vocabSize: 16 });
   assert.throws(() => task.example(new Rng(0), 1), ArgumentError);
-  assert.throws(() => task.example(new Rng(0), 13), /length must be <= 12/);
+  assert.throws(() => task.example(new Rng(0), 13), /length \(\|A\| \+ \|B\|\) must be in \[2, 12\]/);
+});
+
+// ---- order, fixed sizes and passes (JRT set disjointness, P18 part a) ----
+
+test('shared token of a two-pass input by hand; passes that differ are an ArgumentError', () => {
+  assert.equal(sharedToken([1, 5, 2, 7, 5, 1, 5, 2, 7, 5, 3], 2), 5);
+  assert.throws(() => sharedToken([1, 5, 2, 7, 5, 1, 5, 2, 5, 7, 3], 2), /pass 2 of the context differs/);
+  assert.throws(() => sharedToken([1, 5, 2, 7, 5, 1, 5, 2, 7, 3], 2), ArgumentError);
+  assert.throws(() => sharedToken([1, 5, 2, 5, 3], 0), /numPasses must be an integer >= 1/);
+});
+
+test('by hand: vocab 8 (two parts of 2 tokens), sizes (1, 2) in each order', () => {
+  const rng = new Rng(2);
+  for (let n = 0; n < 20; n++) {
+    const sf = setDisjointness({ vocabSize: 8, order: 'short-first', shortSize: 1, longSize: 2 }).example(rng, 3) as { input: number[]; target: number };
+    // [1] x [2] y z [3] with x among y, z and y != z.
+    assert.equal(sf.input.length, 6);
+    assert.deepEqual([sf.input[0], sf.input[2], sf.input[5]], [1, 2, 3]);
+    assert.ok(sf.input[3] !== sf.input[4] && [sf.input[3], sf.input[4]].includes(sf.input[1]!));
+    assert.equal(sf.target, sf.input[1]);
+    const lf = setDisjointness({ vocabSize: 8, order: 'long-first', shortSize: 1, longSize: 2 }).example(rng, 3) as { input: number[]; target: number };
+    // [1] y z [2] x [3].
+    assert.deepEqual([lf.input[0], lf.input[3], lf.input[5]], [1, 2, 3]);
+    assert.equal(lf.target, lf.input[4]);
+    assert.ok([lf.input[1], lf.input[2]].includes(lf.target));
+  }
+});
+
+test('order and fixed sizes are respected; the shared token is unique; mixed gives both orders', () => {
+  const rng = new Rng(7);
+  const cases = [
+    { opts: { order: 'short-first', shortSize: 4, longSize: 16 } as const, length: 20, sizes: [[4, 16]] },
+    { opts: { order: 'long-first', shortSize: 4, longSize: 16 } as const, length: 20, sizes: [[16, 4]] },
+    { opts: { order: 'mixed', shortSize: 8, longSize: 32 } as const, length: 40, sizes: [[8, 32], [32, 8]] },
+    { opts: { order: 'long-first', shortSize: 4 } as const, length: 30, sizes: [[26, 4]] },
+    { opts: { order: 'short-first', longSize: 16 } as const, length: 22, sizes: [[6, 16]] },
+  ];
+  for (const { opts, length, sizes } of cases) {
+    const task = setDisjointness({ vocabSize: 132, ...opts });
+    const seen = new Set<string>();
+    for (let n = 0; n < 40; n++) {
+      const { input, target } = task.example(rng, length) as { input: number[]; target: number };
+      const { a, b } = lists(input);
+      seen.add(`${a.length},${b.length}`);
+      assert.equal(new Set(a).size, a.length);
+      assert.equal(new Set(b).size, b.length);
+      assert.deepEqual(a.filter((t) => b.includes(t)), [target]);
+      assert.equal(target, sharedToken(input));
+    }
+    assert.deepEqual([...seen].sort(), sizes.map((s) => s.join(',')).sort(), JSON.stringify(opts));
+  }
+  // No size fixed: the first list is never longer (short-first) / never shorter (long-first) than the second.
+  for (const order of ['short-first', 'long-first'] as const) {
+    const task = setDisjointness({ vocabSize: 132, order });
+    for (let n = 0; n < 60; n++) {
+      const length = 2 + rng.int(127);
+      const { a, b } = lists((task.example(rng, length) as { input: number[] }).input);
+      assert.equal(a.length + b.length, length);
+      assert.ok(order === 'short-first' ? a.length <= b.length : a.length >= b.length, `${order} ${a.length},${b.length}`);
+    }
+  }
+});
+
+test('two passes repeat the one-pass context exactly (same draws), then the answer token', () => {
+  for (const opts of [{}, { order: 'long-first', shortSize: 4, longSize: 16 }] as const) {
+    const one = setDisjointness({ vocabSize: 132, ...opts }), two = setDisjointness({ vocabSize: 132, ...opts, numPasses: 2 });
+    for (let seed = 0; seed < 10; seed++) {
+      const e1 = one.example(new Rng(seed), 20) as { input: number[]; target: number };
+      const e2 = two.example(new Rng(seed), 20) as { input: number[]; target: number };
+      const context = e1.input.slice(0, -1);
+      assert.deepEqual(e2.input, [...context, ...context, 3]);
+      assert.equal(e2.target, e1.target);
+      assert.equal(sharedToken(e2.input, 2), e2.target);
+    }
+  }
+});
+
+test('lengths follow the fixed sizes', () => {
+  const both = setDisjointness({ vocabSize: 132, shortSize: 8, longSize: 32 });
+  assert.deepEqual([both.trainLengths, both.testLengths], [[40, 40], [40, 40]]);
+  const short = setDisjointness({ vocabSize: 132, shortSize: 4 });
+  assert.deepEqual([short.trainLengths, short.testLengths], [[20, 68], [68, 68]]);
+  assert.match(setDisjointness({ order: 'long-first', shortSize: 4, longSize: 16, numPasses: 2 }).description, /long-first, short 4, long 16, 2 passes/);
+});
+
+test('bad order, sizes, passes or length are ArgumentErrors', () => {
+  assert.throws(() => setDisjointness({ order: 'backwards' as never }), /order must be one of mixed, short-first, long-first/);
+  assert.throws(() => setDisjointness({ shortSize: 16, longSize: 4 }), /shortSize \(16\) must be <= longSize \(4\)/);
+  assert.throws(() => setDisjointness({ vocabSize: 16, longSize: 7 }), /longSize must be an integer in \[1, 6\]/);
+  assert.throws(() => setDisjointness({ shortSize: 0 }), ArgumentError);
+  assert.throws(() => setDisjointness({ numPasses: 0 }), /numPasses must be an integer >= 1/);
+  const task = setDisjointness({ shortSize: 4, longSize: 16 });
+  assert.throws(() => task.example(new Rng(0), 21), /length \(\|A\| \+ \|B\|\) must be in \[20, 20\]/);
+  assert.throws(() => setDisjointness({ shortSize: 4 }).example(new Rng(0), 7), ArgumentError);
 });

@@ -37,3 +37,10 @@ test('describeTask lists the options with defaults; an option without one says s
   assert.match(describeTask('passkey'), /^\s+depth\s+-\s+number in \[0, 1\]\s+.*unset/m);
   assert.match(describeTask('parity'), /options: none/);
 });
+
+test('set-disjointness options: order, sizes and passes from strings; a bad order lists the choices', () => {
+  const t = createTask('set-disjointness', { vocabSize: '68', order: 'long-first', shortSize: '4', longSize: '16', numPasses: '2' });
+  assert.deepEqual(t.trainLengths, [20, 20]);
+  assert.equal((t.example(new Rng(1), 20) as { input: number[] }).input.length, 2 * 22 + 1);
+  assert.throws(() => createTask('set-disjointness', { order: 'sideways' }), (e: unknown) => e instanceof ArgumentError && /order.*mixed\|short-first\|long-first/.test(e.message));
+});

@@ -14,8 +14,9 @@ import type { Rng } from '../../tensor/rng.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { LayerState, MixerOutput } from '../sequence-layer.js';
-import { gatedLinearAttention } from '../gla/gated-linear-attention.js';
 import type { GLAImpl } from '../gla/gated-linear-attention.js';
+import { checkMitigations, ssdScan } from './mitigations.js';
+import type { SSDMitigations } from './mitigations.js';
 
 /**
  * mamba_ssm's `RMSNormGated` with norm_before_gate = False: y = rmsnorm(x ⊙ silu(z)) · weight,
@@ -57,10 +58,22 @@ export interface Mamba2MixerState {
   conv: Tensor;
   /** The SSM state [B, nheads, d_state, headdim]. */
   ssm: Tensor;
+  /** With `stateWindow` r: the SSM state r tokens back [B, nheads, d_state, headdim]. */
+  lag?: Tensor;
+  /** With `stateWindow` r: B of the last r tokens [B, nheads, r, d_state]. */
+  ringK?: Tensor;
+  /** With `stateWindow` r: Δ·x of the last r tokens [B, nheads, r, headdim]. */
+  ringV?: Tensor;
+  /** With `stateWindow` r: Δ·A of the last r tokens [B, nheads, r]. */
+  ringG?: Tensor;
 }
 
-/** Options of `Mamba2Mixer` (mamba_ssm's `Mamba2` arguments, camelCased). */
-export interface Mamba2MixerOptions {
+/**
+ * Options of `Mamba2Mixer` (mamba_ssm's `Mamba2` arguments, camelCased), plus the inference-time
+ * state-collapse mitigations of Stuffed Mamba (`decayScale`, `stateNormMax`, `stateWindow`; see
+ * `SSDMitigations`), all off by default.
+ */
+export interface Mamba2MixerOptions extends SSDMitigations {
   /** d_model. */
   dModel: number;
   /** d_state N (default 16; mamba_ssm's default 128 is too big for CPU training). */
@@ -125,6 +138,8 @@ export class Mamba2Mixer extends Module {
   readonly nGroups: number;
   /** Channels the conv sees: d_inner + 2·ngroups·d_state. */
   readonly convDim: number;
+  /** The state-collapse mitigations in force (defaults: all off). */
+  readonly mitigations: Required<SSDMitigations>;
 
   constructor(opts: Mamba2MixerOptions) {
     super();
@@ -144,6 +159,7 @@ export class Mamba2Mixer extends Module {
     if (!(dtMin > 0 && dtMax >= dtMin)) throw new ArgumentError(op, `need 0 < dtMin <= dtMax, got ${dtMin}, ${dtMax}`);
     this.dModel = dm; this.dState = N; this.dConv = K; this.dInner = di;
     this.headDim = P; this.nHeads = H; this.nGroups = G; this.convDim = di + 2 * G * N;
+    this.mitigations = checkMitigations(op, opts);
     const rng = opts.rng;
     const d = dtypeOpt(opts.dtype);
     const o = { rng, ...d, bias: false };
@@ -185,10 +201,12 @@ export class Mamba2Mixer extends Module {
       if (G === H) return gm;
       return reshape(broadcastTo(unsqueeze(gm, 2), [B, G, H / G, T, N]), [B, H, T, N]);
     };
-    const r = gatedLinearAttention(perHead(Cm), perHead(Bm), v, permute(g, [1, 2, 0]), { impl, chunk, state: state ? state.ssm : null });
+    const win = state && state.lag && state.ringK && state.ringV && state.ringG
+      ? { lag: state.lag, ringK: state.ringK, ringV: state.ringV, ringG: state.ringG } : null;
+    const r = ssdScan(perHead(Cm), perHead(Bm), v, permute(g, [1, 2, 0]), { impl, chunk, state: state ? state.ssm : null, window: win, ...this.mitigations });
     const yh = add(permute(r.o, [2, 0, 1, 3]), mul(xh, reshape(this.D, [H, 1]))); // + D x, [T, B, H, P]
     const y = this.norm.forward(reshape(yh, [T, B, di]), z);
-    return { y: this.out_proj.forward(y), state: { conv: cv.window, ssm: r.state } };
+    return { y: this.out_proj.forward(y), state: { conv: cv.window, ssm: r.state, ...(r.window ?? {}) } };
   }
 }
 
@@ -221,9 +239,19 @@ export interface Mamba2Options extends StackOptions {
   impl?: GLAImpl;
   /** Chunk size of impl 'chunk' (default 16). */
   chunk?: number;
+  /** Inference mitigation (Stuffed Mamba): multiply every log-decay Δ·A by this (default 1 = off). */
+  decayScale?: number;
+  /** Inference mitigation: cap each head's state Frobenius norm after every token (default 0 = off). */
+  stateNormMax?: number;
+  /** Inference mitigation: read the state written by the last r tokens only, h_t − (Πa)·h_{t−r} (default 0 = off). */
+  stateWindow?: number;
 }
 
-/** State: last outputs h [L, B, d], conv windows [L, B, conv_dim, d_conv − 1], SSM states [L, B, nheads, d_state, headdim]. */
+/**
+ * State: last outputs h [L, B, d], conv windows [L, B, conv_dim, d_conv − 1], SSM states [L, B, nheads,
+ * d_state, headdim]; with `stateWindow` r also lag [L, B, nheads, d_state, headdim], ringK [L, B, nheads, r,
+ * d_state], ringV [L, B, nheads, r, headdim] and ringG [L, B, nheads, r].
+ */
 export type Mamba2State = LayerState;
 
 /**
@@ -251,6 +279,9 @@ export class Mamba2 extends ResidualStack<Mamba2Block> {
       ...(opts.expand !== undefined ? { expand: opts.expand } : {}),
       ...(opts.headDim !== undefined ? { headDim: opts.headDim } : {}),
       ...(opts.nGroups !== undefined ? { nGroups: opts.nGroups } : {}),
+      ...(opts.decayScale !== undefined ? { decayScale: opts.decayScale } : {}),
+      ...(opts.stateNormMax !== undefined ? { stateNormMax: opts.stateNormMax } : {}),
+      ...(opts.stateWindow !== undefined ? { stateWindow: opts.stateWindow } : {}),
       ...dtypeOpt(opts.dtype),
     });
     super(op, opts, (rng) => new Mamba2Block(mixer(rng)));
@@ -261,8 +292,8 @@ export class Mamba2 extends ResidualStack<Mamba2Block> {
   protected runBlock(blk: Mamba2Block, seq: Tensor, valid: Tensor | null, prev: Record<string, Tensor> | null,
     stepping: boolean, lengths: readonly number[] | null): BlockResult {
     // One token at a time the fused recurrence is the cheapest form.
-    const r = blk.mixer.forward(blk.norm.forward(seq), valid, prev ? { conv: prev.conv!, ssm: prev.ssm! } : null,
+    const r = blk.mixer.forward(blk.norm.forward(seq), valid, prev ? { ...prev, conv: prev.conv!, ssm: prev.ssm! } : null,
       stepping ? 'fused' : this.impl, this.chunk, lengths);
-    return { y: add(seq, r.y), state: { conv: r.state.conv, ssm: r.state.ssm } };
+    return { y: add(seq, r.y), state: { ...r.state } as Record<string, Tensor> };
   }
 }

@@ -1,5 +1,5 @@
 export { ParaGRU, ParaLSTM } from './layer.js';
-export type { ParaGRUOptions, ParaLSTMOptions, ParaLayer } from './layer.js';
+export type { ParaGRUOptions, ParaLSTMOptions, ParaLayer, ParaInit } from './layer.js';
 export { newtonLstmDiag } from './newton-lstm.js';
 export { newtonGruDiag } from './newton.js';
 export type { NewtonOptions } from './newton.js';

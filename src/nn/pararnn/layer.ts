@@ -4,7 +4,7 @@ import { tensor } from '../../ops/creation.js';
 import { linear } from '../../ops/linalg.js';
 import { dropout } from '../../ops/random.js';
 import { narrow, squeeze, stack, transpose } from '../../ops/movement.js';
-import { uniform } from '../init.js';
+import { normal, uniform } from '../init.js';
 import { Module } from '../module.js';
 import { ModuleList } from '../module-list.js';
 import { dropoutRate, dtypeOpt, positiveInt } from '../sequence-util.js';
@@ -40,11 +40,28 @@ export interface ParaGRUOptions {
   tol?: number;
   /** Linear solver inside Newton: 'fused' (default) or 'parallel' (associative scan). */
   solver?: 'fused' | 'parallel';
+  /**
+   * Initial weights (default 'uniform'): 'uniform' draws A, P from U(-0.5, 0.5) and B, b from
+   * U(±1/√H); 'paper' is ParaRNN's cell default (see `ParaInit`).
+   */
+  init?: ParaInit;
   /** Generator for the initial weights and dropout masks (default: the global one). */
   rng?: Rng;
   /** Element type of the parameters (default float32). */
   dtype?: DType;
 }
+
+/**
+ * How a ParaRNN layer's weights start. 'paper' follows the official ParaRNN cells' defaults
+ * (`a_init_fn='xlstm'`, `w_init_fn='xavier_uniform'`, `b_init_fn='bias_minus_linspace'`):
+ * A and the peepholes P ~ N(0, (2/√(5H))²); B ~ U(±√(6/(I + H))); b = 0 except the first gate
+ * (ParaGRU's update gate z, ParaLSTM's forget gate f), which is −linspace(0, 1, H).
+ * 'uniform' is this library's original draw, kept so earlier runs rebuild identically.
+ */
+export type ParaInit = 'paper' | 'uniform';
+
+/** The choices of `ParaInit`, for option checks. */
+export const PARA_INITS: readonly ParaInit[] = ['paper', 'uniform'];
 
 /**
  * One ParaRNN layer's parameters: A [3, H] (diagonal recurrences), B [3H, I], b [3H], and for
@@ -59,9 +76,22 @@ export class ParaLayer extends Module {
   readonly B: Tensor;
   /** Input bias [3H]. */
   readonly b: Tensor;
-  constructor(I: number, H: number, peepholes: boolean, rng: Rng, dtype: DType | undefined) {
+  constructor(I: number, H: number, peepholes: boolean, rng: Rng, dtype: DType | undefined, init: ParaInit = 'uniform') {
     super();
     const o = { rng, ...dtypeOpt(dtype) };
+    if (init === 'paper') {
+      // xLSTM's recurrent init: small diagonal weights (std 2/√(5H)), so |a| ≪ 1 and Newton
+      // converges in few iterations; the first gate's bias spreads units over timescales.
+      const std = 2 / Math.sqrt(5 * H);
+      const w = Math.sqrt(6 / (I + H));
+      this.A = this.registerParameter('A', normal([3, H], 0, std, o));
+      this.P = peepholes ? this.registerParameter('P', normal([2, H], 0, std, o)) : null;
+      this.B = this.registerParameter('B', uniform([3 * H, I], -w, w, o));
+      const b = new Float64Array(3 * H);
+      for (let j = 0; j < H; j++) b[j] = H === 1 ? 0 : -j / (H - 1);
+      this.b = this.registerParameter('b', tensor(b, [3 * H], { dtype: dtype ?? 'float32' }));
+      return;
+    }
     const k = 1 / Math.sqrt(H);
     // |a| < 1 keeps the diagonal recurrence contractive at the start, so Newton converges fast.
     this.A = this.registerParameter('A', uniform([3, H], -0.5, 0.5, o));
@@ -89,6 +119,8 @@ abstract class ParaStack extends Module {
   readonly dropoutP: number;
   /** Generator for the initial weights and inter-layer dropout masks. */
   protected readonly rng: Rng;
+  /** How the weights were initialised. */
+  readonly init: ParaInit;
   /** max |residual| after each Newton iteration of the last forward, per layer. */
   residuals: number[][] = [];
 
@@ -107,8 +139,10 @@ abstract class ParaStack extends Module {
     this.newton = { iterations: positiveInt(op, 'iterations', opts.iterations ?? 3), tol, solver };
     this.dropoutP = dropoutRate(op, opts.dropout);
     this.rng = opts.rng ?? globalGenerator();
+    this.init = opts.init ?? 'uniform';
+    oneOf(op, 'init', this.init, PARA_INITS);
     this.layers = this.registerModule('layers', new ModuleList(Array.from({ length: this.numLayers },
-      (_, l) => new ParaLayer(l === 0 ? this.inputSize : this.hiddenSize, this.hiddenSize, peepholes, this.rng, opts.dtype))));
+      (_, l) => new ParaLayer(l === 0 ? this.inputSize : this.hiddenSize, this.hiddenSize, peepholes, this.rng, opts.dtype, this.init))));
   }
 }
 

@@ -2,6 +2,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { ArgumentError } from '../../errors.js';
 import { RecurrentLayer } from './layer.js';
 import type { RecurrentOptions } from './layer.js';
+import type { HostArray } from '../../tensor/dtype.js';
 
 /** State of RNN, GRU, LeakyRNN and ParaGRU: h [L*D, B, H]. */
 export interface HState {
@@ -72,12 +73,28 @@ export class SLSTM extends RecurrentLayer<SLSTMState> {
 
 /**
  * Leaky (tau-) RNN: h = (1 - 1/tau) h' + (1/tau) act(x W_ih^T + b_ih + h' W_hh^T + b_hh) with a
- * trainable time constant tau = 1 + exp(log_tau) >= 1 per neuron.
+ * trainable time constant tau = 1 + exp(log_tau) >= 1 per neuron. `tauInit` picks the initial
+ * time constants: 'spread' (default) draws tau uniformly in [1.5, 10]; 'paper' draws
+ * tau = 1 + U(0, 1) as the timescale-curriculum paper (Khajehabdollahi et al., ICLR 2024) does,
+ * so every neuron starts close to a plain RNN (tau = 1); U is floored at 1e-3 (log_tau finite).
  */
 export class LeakyRNN extends RecurrentLayer<HState> {
-  constructor(opts: RecurrentOptions & { nonlinearity?: 'tanh' | 'relu' }) {
+  constructor(opts: RecurrentOptions & { nonlinearity?: 'tanh' | 'relu'; tauInit?: 'spread' | 'paper' }) {
     const nl = opts?.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw new ArgumentError('LeakyRNN', `nonlinearity must be 'tanh' or 'relu', got ${String(nl)}`);
+    const ti = opts?.tauInit ?? 'spread';
+    if (ti !== 'spread' && ti !== 'paper') throw new ArgumentError('LeakyRNN', `tauInit must be 'spread' or 'paper', got ${String(ti)}`);
     super(nl === 'tanh' ? 'leakyTanh' : 'leakyRelu', 'LeakyRNN', opts, []);
+    if (ti === 'paper') {
+      // Redrawn after the base init, so the default ('spread') keeps its exact random stream.
+      const fresh: Record<string, HostArray> = {};
+      for (const [name, t] of this.namedParameters()) {
+        if (!name.startsWith('log_tau')) continue;
+        const data = t.dtype === 'float64' ? new Float64Array(t.size) : new Float32Array(t.size);
+        for (let j = 0; j < t.size; j++) data[j] = Math.log(Math.max(1e-3, this.rng.uniform()));
+        fresh[name] = { data, shape: [...t.shape], dtype: t.dtype };
+      }
+      this.loadStateDict(fresh, { strict: false });
+    }
   }
 }

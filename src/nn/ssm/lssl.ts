@@ -1,6 +1,6 @@
 import { ArgumentError } from '../../errors.js';
 import { add, exp, mul, sub } from '../../ops/elementwise.js';
-import { concat, narrow, stack, squeeze, transpose, unsqueeze } from '../../ops/movement.js';
+import { concat, narrow, squeeze, transpose, unsqueeze } from '../../ops/movement.js';
 import { eye, tensor, zeros } from '../../ops/creation.js';
 import { matmul } from '../../ops/linalg.js';
 import { sum } from '../../ops/reduce.js';
@@ -85,16 +85,23 @@ export class LSSLKernel extends Module {
     return { a: narrow(narrow(e, 1, 0, N), 2, 0, N), bb: narrow(narrow(e, 1, 0, N), 2, N, 1) };
   }
 
-  /** K [H, T] with K_k = C Āᵏ B̄. */
+  /**
+   * K [H, T] with K_k = C Āᵏ B̄, by the paper's Krylov squaring: V = [B̄, ĀB̄, …, Ā^{m−1}B̄] grows
+   * to [V, Ā^m V] while Ā^m is squared, so ⌈log₂ T⌉ batched matmuls replace T matrix-vector
+   * products (a long tape of tiny ops is what made training slow).
+   */
   kernel(T: number): Tensor {
     const { a, bb } = this.discretize();
-    const vs: Tensor[] = [];
-    let v = bb; // [H, N, 1]
-    for (let k = 0; k < T; k++) {
-      vs.push(squeeze(v, -1));
-      if (k + 1 < T) v = matmul(a, v);
+    let v = bb; // [H, N, m]
+    let p = a; // Ā^m
+    let m = 1;
+    while (m < T) {
+      const extra = Math.min(m, T - m);
+      v = concat([v, matmul(p, extra === m ? v : narrow(v, 2, 0, extra))], 2);
+      m += extra;
+      if (m < T) p = matmul(p, p);
     }
-    return sum(mul(stack(vs, -1), unsqueeze(this.C, -1)), 1); // [H, N, T] -> [H, T]
+    return squeeze(matmul(unsqueeze(this.C, 1), v), 1); // [H, 1, N] · [H, N, T] -> [H, T]
   }
 
   /** u [T, B, H] → y [T, B, H]; the recurrent form also returns the final state [B, H, N]. */
