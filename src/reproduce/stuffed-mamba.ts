@@ -46,7 +46,7 @@ interface Plan {
   multiples: number[];
   /** Prompts per depth and length. */
   perDepth: number;
-  /** Tokens per piece of the streamed evaluation. */
+  /** Most tokens per piece of the streamed evaluation (fewer where the states would not fit, see `pieceLength`). */
   chunk: number;
 }
 
@@ -55,7 +55,7 @@ const PLAN: Record<Budget, Plan> = {
   // Calibrated on 2 cores: one layer of 64 at lr 1e-2 learns the task in ~400 steps (two layers of 32 at
   // lr 3e-3 had not left chance after 800); N = 16 trains at ~24k tokens/s, and N = 256 does not fit the
   // small budget's 12 minutes.
-  small: { states: [16, 64], hidden: 64, layers: 1, steps: 600, batch: 16, lr: 1e-2, train: [221, 320], multiples: [1, 2, 4, 8, 16], perDepth: 4, chunk: 512 },
+  small: { states: [16, 64], hidden: 64, layers: 1, steps: 600, batch: 16, lr: 1e-2, train: [221, 320], multiples: [1, 2, 4, 8, 16], perDepth: 4, chunk: 128 },
   paper: { states: [16, 64, 256], hidden: 64, layers: 2, steps: 3000, batch: 32, lr: 5e-3, train: [221, 512], multiples: [1, 2, 4, 8, 16], perDepth: 10, chunk: 1024 },
 };
 
@@ -119,11 +119,22 @@ function stateNorm(state: LayerState, B: number): number {
 }
 
 /**
+ * Tokens per streamed piece: at most `p.chunk`, and few enough that the fused kernel's per-token states
+ * (B · d_inner · N floats per layer and token) stay under 16M floats (N = 64 at the small budget ran out
+ * of wasm memory with pieces of 512).
+ */
+function pieceLength(p: Plan, B: number, n: number): number {
+  const perToken = B * 2 * p.hidden * n * p.layers; // d_inner = 2 · hidden (mamba2's default expand)
+  return Math.max(16, Math.min(p.chunk, 16 * Math.floor(2 ** 24 / perToken / 16)));
+}
+
+/**
  * Streams one length's prompts through the model in pieces of `chunk` tokens (carrying the state), then
  * reads the answer steps: the prompt's last character and the first four key digits predict the key.
  */
 function runLength(model: SequenceModel, length: number, p: Plan, seed: number): LengthResult {
   const { ids, B, T, keys } = prompts(length, p.perDepth, seed);
+  const chunk = pieceLength(p, B, (model.config.options as { stateSize: number }).stateSize);
   const piece = (s: number, n: number) => {
     const out = new Int32Array(B * n);
     for (let b = 0; b < B; b++) out.set(ids.subarray(b * T + s, b * T + s + n), b * n);
@@ -132,8 +143,8 @@ function runLength(model: SequenceModel, length: number, p: Plan, seed: number):
   const end = T - 6; // the last six inputs hold the answer steps (T−6 … T−2)
   let state: LayerState | null = null;
   const at: number[] = [], norm: number[] = [];
-  for (let s = 0; s < end; s += p.chunk) {
-    const n = Math.min(p.chunk, end - s);
+  for (let s = 0; s < end; s += chunk) {
+    const n = Math.min(chunk, end - s);
     const next: LayerState = tidy(() => model.rnn.forward(model.embed!.forward(piece(s, n)), state).state);
     dispose(state);
     state = next;
@@ -252,7 +263,7 @@ export const stuffedMamba: Experiment = {
   },
   budgets: {
     smoke: 'N ∈ {16, 64}, one layer of 16, 3 steps, train 221–240, probe at 240 and 480, one prompt per depth',
-    small: 'N ∈ {16, 64}, one layer of 64 (8 heads of 16 channels), train 221–320 characters, 600 steps of batch 16 at lr 1e-2; probe at 320–5120 characters (1–16× the training length), 5 depths × 4 keys per length, streamed in pieces of 512',
+    small: 'N ∈ {16, 64}, one layer of 64 (8 heads of 16 channels), train 221–320 characters, 600 steps of batch 16 at lr 1e-2; probe at 320–5120 characters (1–16× the training length), 5 depths × 4 keys per length, streamed in pieces of at most 128 tokens',
     paper: 'N ∈ {16, 64, 256}, two layers of 64, train 221–512, 3000 steps of batch 32 at lr 5e-3; probe at 512–8192 (1–16×), 5 depths × 10 keys',
   },
   seeds: { smoke: 1, small: 1, paper: 1 },
