@@ -22,7 +22,7 @@ export type {
 export { GLA, GLAAttention, gatedLinearAttention, glaRecurrent, glaChunk, glaFused } from './gla/index.js';
 export type { GLAImpl, GLAOpOptions, GLAFormOptions, GLAAttentionOptions, GLAAttentionOutput, GLABlock, GLAOptions } from './gla/index.js';
 export { Mamba2, Mamba2Mixer, RMSNormGated } from './mamba2/index.js';
-export type { Mamba2Block, Mamba2MixerOptions, Mamba2MixerState, Mamba2Options, Mamba2State } from './mamba2/index.js';
+export type { Mamba2Block, Mamba2MixerOptions, Mamba2MixerState, Mamba2Options, Mamba2State, SSDMitigations } from './mamba2/index.js';
 export { MLSTM, MLSTMLayer, MultiHeadLayerNorm, MLSTMFeedForward, mlstm, mlstmRecurrent, mlstmParallel, mlstmChunk } from './mlstm/index.js';
 export type {
   MLSTMImpl, MLSTMState, MLSTMOutput, MLSTMCellOptions, MLSTMFormOptions, MLSTMLayerOptions, MLSTMOptions, MLSTMBlock,

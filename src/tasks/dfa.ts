@@ -18,6 +18,7 @@ export const DFA_TOKENS: readonly string[] = [...Array.from({ length: DFA_LETTER
  * of letter strings that trace a path from state 0.
  */
 export interface Dfa {
+  /** States after minimisation (state 0 is the start). */
   readonly numStates: number;
   /** Letters the DFA was drawn over (sorted; some may label no edge). */
   readonly alphabet: readonly number[];
@@ -164,7 +165,12 @@ export interface DfaValidity {
   valid: number;
   /** The same two counts per string of the sequence (index k: the (k+1)-th string), to see
    *  validity grow with the strings already in context. */
-  byString: { total: number; valid: number }[];
+  byString: {
+    /** Positions scored in this string. */
+    total: number;
+    /** Of those, predictions valid under the DFA. */
+    valid: number;
+  }[];
 }
 
 /**
