@@ -88,7 +88,8 @@ export class ParaLayer extends Module {
       this.P = peepholes ? this.registerParameter('P', normal([2, H], 0, std, o)) : null;
       this.B = this.registerParameter('B', uniform([3 * H, I], -w, w, o));
       const b = new Float64Array(3 * H);
-      for (let j = 0; j < H; j++) b[j] = H === 1 ? 0 : -j / (H - 1);
+      // 0 - x, not -x: the first unit gets +0, as torch.linspace gives.
+      for (let j = 0; j < H; j++) b[j] = H === 1 ? 0 : 0 - j / (H - 1);
       this.b = this.registerParameter('b', tensor(b, [3 * H], { dtype: dtype ?? 'float32' }));
       return;
     }
